@@ -1,0 +1,9 @@
+"""opscheck: an incident runbook that runs.
+
+The runbook's scenarios become pytest checks; every failure is mapped back to the
+runbook section, its severity, the likely cause, the commands to run and who to call.
+"""
+
+from opscheck.outcomes import Inconclusive, inconclusive
+
+__all__ = ["Inconclusive", "inconclusive"]

@@ -1,0 +1,165 @@
+"""The one way opscheck talks to AWS: a boto3 session that can only read.
+
+Every client comes from `ReadOnlySession`. Before botocore sends a request, a
+`before-call` handler checks the operation against an explicit allow-list of IAM
+actions (the ones the evidence sources declare) and refuses anything else, so a
+mutating call never leaves the process. The same handler counts the calls made.
+Retries use botocore's own standard mode with a cap; every client has connect and
+read timeouts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+# IAM action prefixes where they differ from boto3's service names.
+IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
+
+# What "read" means here: AWS names read operations with these verbs, but says so only
+# "in general", so the guard checks an explicit list and this only vets that list.
+READ_VERBS = ("Describe", "List", "Get", "Filter", "Lookup", "Search", "BatchGet")
+
+DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "403",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "AuthFailure",
+    }
+)
+THROTTLED_CODES = frozenset(
+    {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """An operation outside the allow-list was attempted; nothing was sent."""
+
+
+def iam_action(service: str, operation: str) -> str:
+    """Return the IAM action for a boto3 service name and operation, e.g. ecs:DescribeServices."""
+    return f"{IAM_PREFIX.get(service, service)}:{operation}"
+
+
+def check_read_only(actions: Iterable[str]) -> frozenset[str]:
+    """Return the actions as a set, refusing any whose verb is not a read verb."""
+    actions = frozenset(actions)
+    for action in actions:
+        verb = action.partition(":")[2]
+        if not verb.startswith(READ_VERBS):
+            raise ReadOnlyViolation(f"{action} is not a read operation; opscheck only reads")
+    return actions
+
+
+class ReadOnlySession:
+    """A boto3 session whose clients can only call the allowed read actions."""
+
+    def __init__(
+        self,
+        region: str,
+        allowed: Iterable[str],
+        *,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        credentials: dict[str, str] | None = None,
+        max_attempts: int = 3,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 10.0,
+    ) -> None:
+        self.allowed = check_read_only(allowed)
+        self.endpoint_url = endpoint_url
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._clients: dict[str, Any] = {}
+        self._boto = boto3.session.Session(
+            region_name=region, profile_name=profile or None, **(credentials or {})
+        )
+        # Registered on the session before any client exists: each client copies the
+        # session's event handlers when it is created.
+        self._boto.events.register("before-call.*.*", self._guard)
+        self._config = Config(
+            retries={"mode": "standard", "max_attempts": max_attempts},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=20,
+            user_agent_extra="opscheck",
+        )
+
+    @property
+    def region(self) -> str:
+        return self._boto.region_name
+
+    def client(self, service: str) -> Any:
+        """Return the shared client for a service (boto3 clients are thread-safe, sessions not)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._boto.client(
+                    service, config=self._config, endpoint_url=self.endpoint_url
+                )
+            return self._clients[service]
+
+    def last_action(self) -> str | None:
+        """Return the IAM action this thread last attempted, to name it when it fails."""
+        return getattr(self._local, "action", None)
+
+    def forget_action(self) -> None:
+        self._local.action = None
+
+    def _guard(self, model: Any, **_: Any) -> None:
+        action = iam_action(model.service_model.service_name, model.name)
+        self._local.action = action
+        if action not in self.allowed:
+            raise ReadOnlyViolation(
+                f"refused {action}: opscheck is read-only and {action} is not one of the "
+                f"{len(self.allowed)} read actions its checks use; nothing was sent"
+            )
+        with self._lock:
+            self.calls[action] += 1
+
+
+def explain(error: BaseException, action: str) -> tuple[str, str | None]:
+    """Return a one-line reason an AWS read failed, and the IAM action to grant if that is why."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "")
+        if code in DENIED_CODES:
+            return f"{action} was denied ({code}): grant {action} to the role opscheck runs as", action
+        if code in THROTTLED_CODES:
+            return f"{action} was throttled past the retry limit ({code}); try again shortly", None
+        return f"{action} failed: {code}: {message}", None
+    if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
+        return f"{action}: could not connect to the AWS endpoint ({error})", None
+    if isinstance(error, ReadTimeoutError):
+        return f"{action}: the AWS endpoint did not answer in time ({error})", None
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return (
+            f"{action}: no AWS credentials found; set AWS_PROFILE, or run with a role "
+            "(see the README, 'Credentials')",
+            None,
+        )
+    if isinstance(error, ProfileNotFound | NoRegionError):
+        return f"{action}: {error}", None
+    return f"{action}: {type(error).__name__}: {error}", None

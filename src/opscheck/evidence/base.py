@@ -1,0 +1,78 @@
+"""What an evidence source is, and the registry of them.
+
+A source is a function that reads one thing (an ECS service, the target health of a
+target group, a set of alarms, the health endpoint) and returns a pydantic model of it.
+It declares the IAM actions it uses: that list is the read-only guard's allow-list and
+the IAM policy opscheck ships. Checks name sources as fixtures, so the plugin knows which
+sources the selected checks need from their fixture names alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, get_type_hints
+
+import requests
+from pydantic import BaseModel, ConfigDict
+
+from opscheck.aws import check_read_only
+
+if TYPE_CHECKING:
+    from opscheck.aws import ReadOnlySession
+    from opscheck.target import Target
+
+
+class Model(BaseModel):
+    """Base of every evidence model: immutable, strict about its fields, plain JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A source that could not be read; the checks that need it are inconclusive."""
+
+    reason: str
+    permission: str | None = None
+
+
+@dataclass
+class Context:
+    """What a source reads with: the target, a read-only AWS session and an HTTP session."""
+
+    target: Target
+    aws: ReadOnlySession
+    http: requests.Session
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    model: type[Model]
+    actions: tuple[str, ...]
+    fetch: Callable[[Context], Model]
+    doc: str
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def source(name: str, *, actions: tuple[str, ...] = ()) -> Callable[[Any], Any]:
+    """Register a function as the evidence source `name` using the given IAM read actions."""
+    check_read_only(actions)
+
+    def register(fetch: Callable[[Context], Model]) -> Callable[[Context], Model]:
+        model = get_type_hints(fetch)["return"]
+        doc = (fetch.__doc__ or name).strip().splitlines()[0]
+        SOURCES[name] = Source(name, model, actions, fetch, doc)
+        return fetch
+
+    return register
+
+
+def read_actions() -> frozenset[str]:
+    """Return every IAM action any source uses: the allow-list and the IAM policy."""
+    return frozenset(action for src in SOURCES.values() for action in src.actions)

@@ -1,0 +1,142 @@
+"""Gathering evidence: each needed source once, all at the same time, under one deadline.
+
+A source that fails becomes `Unavailable(reason)` rather than an exception, so one
+denied permission or one slow endpoint makes the checks that need it inconclusive
+and leaves every other check its answer. Evidence is plain JSON: saved, it can be
+replayed later with no network at all.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from opscheck.aws import explain
+from opscheck.evidence.base import SOURCES, Context, Model, Unavailable
+from opscheck.evidence.http import NoHealthUrl
+
+SCHEMA = 1
+
+
+class EvidenceFileError(ValueError):
+    """A saved evidence file cannot be read back."""
+
+
+@dataclass
+class Evidence:
+    """The evidence of one run: a model or an `Unavailable` for each source gathered."""
+
+    target: str
+    collected_at: datetime
+    values: dict[str, Model | Unavailable]
+    duration_s: float = 0.0
+    api_calls: dict[str, int] = field(default_factory=dict)
+    replayed_from: str | None = None
+
+    def get(self, name: str) -> Model | Unavailable:
+        if name not in self.values:
+            where = f"the saved evidence {self.replayed_from}" if self.replayed_from else "this run"
+            return Unavailable(f"{name} was not gathered in {where}")
+        return self.values[name]
+
+    def to_json(self) -> dict[str, Any]:
+        sources: dict[str, Any] = {}
+        for name, value in sorted(self.values.items()):
+            if isinstance(value, Unavailable):
+                sources[name] = {"unavailable": value.reason, "permission": value.permission}
+            else:
+                sources[name] = {"value": value.model_dump(mode="json")}
+        return {
+            "schema": SCHEMA,
+            "target": self.target,
+            "collected_at": self.collected_at.isoformat(),
+            "duration_s": round(self.duration_s, 3),
+            "api_calls": dict(sorted(self.api_calls.items())),
+            "sources": sources,
+        }
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Evidence:
+        """Read saved evidence; a file that is not opscheck evidence is an EvidenceFileError."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise EvidenceFileError(f"{path}: no such evidence file") from None
+        except (OSError, json.JSONDecodeError) as error:
+            raise EvidenceFileError(f"{path}: not readable as JSON evidence: {error}") from None
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise EvidenceFileError(
+                f"{path}: expected opscheck evidence with schema {SCHEMA} "
+                "(written by --save-evidence)"
+            )
+        values: dict[str, Model | Unavailable] = {}
+        for name, entry in data.get("sources", {}).items():
+            if name not in SOURCES:
+                raise EvidenceFileError(f"{path}: unknown source {name!r}")
+            if "unavailable" in entry:
+                values[name] = Unavailable(entry["unavailable"], entry.get("permission"))
+                continue
+            try:
+                values[name] = SOURCES[name].model.model_validate(entry["value"])
+            except (KeyError, ValidationError) as error:
+                raise EvidenceFileError(f"{path}: source {name!r} is malformed: {error}") from None
+        return cls(
+            target=data.get("target", "?"),
+            collected_at=datetime.fromisoformat(data["collected_at"]),
+            values=values,
+            duration_s=data.get("duration_s", 0.0),
+            api_calls=data.get("api_calls", {}),
+            replayed_from=str(path),
+        )
+
+
+def _fetch(name: str, ctx: Context) -> Model | Unavailable:
+    src = SOURCES[name]
+    ctx.aws.forget_action()
+    try:
+        return src.fetch(ctx)
+    except NoHealthUrl as error:
+        return Unavailable(str(error))
+    except Exception as error:  # every failure of a read becomes a visible Unavailable
+        action = ctx.aws.last_action() or (src.actions[0] if src.actions else name)
+        reason, permission = explain(error, action)
+        return Unavailable(reason, permission)
+
+
+def gather(names: Iterable[str], ctx: Context, deadline_s: float = 30.0) -> Evidence:
+    """Read the named sources concurrently; whatever is not back by the deadline is Unavailable."""
+    names = sorted(set(names))
+    started = time.perf_counter()
+    values: dict[str, Model | Unavailable] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="evidence")
+    futures = {pool.submit(_fetch, name, ctx): name for name in names}
+    done, _ = wait(futures, timeout=deadline_s)
+    for future, name in futures.items():
+        if future in done:
+            values[name] = future.result()
+        else:
+            values[name] = Unavailable(f"{name} did not answer within the {deadline_s:g} s deadline")
+    pool.shutdown(wait=False, cancel_futures=True)
+    return Evidence(
+        target=ctx.target.name,
+        collected_at=ctx.now,
+        values=values,
+        duration_s=time.perf_counter() - started,
+        api_calls=dict(ctx.aws.calls),
+    )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,175 @@
+"""Evidence from ECS: the service and its recently stopped tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from botocore.exceptions import ClientError
+
+from opscheck.evidence.base import Context, Model, source
+
+# Substrings of stoppedReason / container reason, as ECS writes them, by what they mean.
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
+IMAGE_ERRORS = ("CannotPullContainerError", "CannotPullImageManifestError", "pull image manifest")
+MEMORY_ERRORS = ("OutOfMemoryError", "OutOfMemory", "killed due to memory usage")
+CONFIG_ERRORS = (
+    "ResourceInitializationError",
+    "CannotCreateContainerError",
+    "InvalidParameterException",
+    "unable to pull secrets",
+)
+OOM_EXIT_CODE = 137  # SIGKILL from the kernel's OOM killer
+
+
+class Deployment(Model):
+    id: str
+    status: str
+    task_definition: str
+    desired: int
+    running: int
+    pending: int
+    failed_tasks: int = 0
+    rollout_state: str | None = None
+    rollout_state_reason: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ServiceEvent(Model):
+    created_at: datetime
+    message: str
+
+
+class EcsService(Model):
+    cluster: str
+    name: str
+    status: str  # ACTIVE, DRAINING, INACTIVE, or MISSING when ECS does not know it
+    missing_reason: str | None = None
+    desired: int = 0
+    running: int = 0
+    pending: int = 0
+    task_definition: str | None = None
+    deployments: tuple[Deployment, ...] = ()
+    events: tuple[ServiceEvent, ...] = ()
+
+
+@source("ecs_service", actions=("ecs:DescribeServices",))
+def ecs_service(ctx: Context) -> EcsService:
+    """The ECS service: status, desired and running counts, deployments, latest events."""
+    cluster, name = ctx.target.ecs.cluster, ctx.target.ecs.service
+    try:
+        answer = ctx.aws.client("ecs").describe_services(cluster=cluster, services=[name])
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ClusterNotFoundException":
+            raise
+        return EcsService(
+            cluster=cluster, name=name, status="MISSING", missing_reason=f"cluster {cluster} not found"
+        )
+    if not answer["services"]:
+        reason = answer["failures"][0]["reason"] if answer["failures"] else "not returned"
+        return EcsService(cluster=cluster, name=name, status="MISSING", missing_reason=reason)
+    svc = answer["services"][0]
+    return EcsService(
+        cluster=cluster,
+        name=name,
+        status=svc["status"],
+        desired=svc["desiredCount"],
+        running=svc["runningCount"],
+        pending=svc["pendingCount"],
+        task_definition=svc.get("taskDefinition"),
+        deployments=tuple(
+            Deployment(
+                id=d["id"],
+                status=d["status"],
+                task_definition=d["taskDefinition"],
+                desired=d["desiredCount"],
+                running=d["runningCount"],
+                pending=d["pendingCount"],
+                failed_tasks=d.get("failedTasks", 0),
+                rollout_state=d.get("rolloutState"),
+                rollout_state_reason=d.get("rolloutStateReason"),
+                created_at=d.get("createdAt"),
+                updated_at=d.get("updatedAt"),
+            )
+            for d in svc.get("deployments", [])
+        ),
+        events=tuple(
+            ServiceEvent(created_at=e["createdAt"], message=e["message"])
+            for e in svc.get("events", [])[:10]
+        ),
+    )
+
+
+class ContainerExit(Model):
+    name: str
+    exit_code: int | None = None
+    reason: str | None = None
+
+
+class StoppedTask(Model):
+    arn: str
+    task_definition: str
+    stop_code: str | None = None
+    stopped_reason: str = ""
+    started_at: datetime | None = None
+    stopped_at: datetime | None = None
+    containers: tuple[ContainerExit, ...] = ()
+
+    @property
+    def reasons(self) -> str:
+        return " | ".join([self.stopped_reason] + [c.reason for c in self.containers if c.reason])
+
+    @property
+    def failed_to_pull_image(self) -> bool:
+        return any(marker in self.reasons for marker in IMAGE_ERRORS)
+
+    @property
+    def killed_out_of_memory(self) -> bool:
+        return any(marker in self.reasons for marker in MEMORY_ERRORS) or any(
+            c.exit_code == OOM_EXIT_CODE for c in self.containers
+        )
+
+    @property
+    def failed_on_configuration(self) -> bool:
+        return any(marker in self.reasons for marker in CONFIG_ERRORS)
+
+    def summary(self) -> str:
+        codes = ", ".join(f"{c.name} exit {c.exit_code}" for c in self.containers if c.exit_code)
+        revision = self.task_definition.rpartition("/")[2]
+        return f"{revision} {self.stop_code or ''}: {self.reasons}" + (f" ({codes})" if codes else "")
+
+
+class StoppedTasks(Model):
+    service: str
+    window_minutes: int
+    tasks: tuple[StoppedTask, ...]
+
+
+@source("stopped_tasks", actions=("ecs:ListTasks", "ecs:DescribeTasks"))
+def stopped_tasks(ctx: Context) -> StoppedTasks:
+    """Tasks of the service stopped within the window, with their stop reasons and exit codes."""
+    ecs = ctx.aws.client("ecs")
+    cluster, name = ctx.target.ecs.cluster, ctx.target.ecs.service
+    window = ctx.target.thresholds.stopped_task_window_minutes
+    arns = ecs.list_tasks(cluster=cluster, serviceName=name, desiredStatus="STOPPED")["taskArns"]
+    described = ecs.describe_tasks(cluster=cluster, tasks=arns[:100])["tasks"] if arns else []
+    since = ctx.now - timedelta(minutes=window)
+    tasks = tuple(
+        StoppedTask(
+            arn=t["taskArn"],
+            task_definition=t["taskDefinitionArn"],
+            stop_code=t.get("stopCode"),
+            stopped_reason=t.get("stoppedReason", ""),
+            started_at=t.get("startedAt"),
+            stopped_at=t.get("stoppedAt"),
+            containers=tuple(
+                ContainerExit(name=c["name"], exit_code=c.get("exitCode"), reason=c.get("reason"))
+                for c in t.get("containers", [])
+            ),
+        )
+        for t in described
+        # ListTasks filters by service on AWS; the group keeps that true on other endpoints.
+        if t.get("group") == f"service:{name}"
+        and (t.get("stoppedAt") is None or t["stoppedAt"] >= since)
+    )
+    return StoppedTasks(service=name, window_minutes=window, tasks=tasks)

@@ -1,0 +1,75 @@
+"""Findings: what each check concluded, read back from pytest's reports.
+
+Reporters read findings, never evidence internals or boto3. A finding is built from a
+test report's user_properties, so it is the same in a single process and under xdist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pytest
+
+SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
+INCONCLUSIVE = "opscheck.inconclusive"
+
+
+@dataclass(frozen=True)
+class Finding:
+    nodeid: str
+    outcome: str  # passed, failed, inconclusive
+    scenario: str
+    cause: str | None
+    kind: str
+    severity: str
+    message: str
+
+    @property
+    def check(self) -> str:
+        return self.nodeid.rpartition("::")[2]
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_ORDER.index(self.severity) if self.severity in SEVERITY_ORDER else 9
+
+    @classmethod
+    def from_report(cls, report: pytest.TestReport) -> Finding | None:
+        """Return the finding a check's report carries, or None for anything that is not a check."""
+        props = dict(report.user_properties)
+        if "opscheck.scenario" not in props:
+            return None
+        if INCONCLUSIVE in props:
+            outcome, message = "inconclusive", str(props[INCONCLUSIVE])
+        elif report.failed:
+            outcome, message = "failed", _first_lines(report.longreprtext)
+        else:
+            outcome, message = "passed", ""
+        return cls(
+            nodeid=report.nodeid,
+            outcome=outcome,
+            scenario=str(props["opscheck.scenario"]),
+            cause=str(props["opscheck.cause"]) or None,
+            kind=str(props["opscheck.kind"]),
+            severity=str(props["opscheck.severity"]),
+            message=message,
+        )
+
+
+def _first_lines(text: str, limit: int = 4) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[:limit])
+
+
+def collect(reports: Iterable[pytest.TestReport]) -> list[Finding]:
+    """Return one finding per check, the worst phase winning (a setup error over a passed call)."""
+    by_node: dict[str, Finding] = {}
+    worst = {"passed": 0, "failed": 1, "inconclusive": 2}
+    for report in reports:
+        finding = Finding.from_report(report)
+        if finding is None:
+            continue
+        known = by_node.get(finding.nodeid)
+        if known is None or worst[finding.outcome] > worst[known.outcome]:
+            by_node[finding.nodeid] = finding
+    return sorted(by_node.values(), key=lambda f: (f.rank, f.scenario, f.nodeid))

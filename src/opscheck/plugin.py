@@ -1,0 +1,263 @@
+"""The pytest plugin: options, markers, the evidence pass, inconclusive outcomes, the summary.
+
+Registered as the `opscheck` pytest11 entry point. Hooks stay thin; the work is done in
+`run` (runbook, target, simulator, evidence), `mapping` (check -> runbook) and
+`terminal` (the summary).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opscheck import findings as findings_module
+from opscheck import mapping, terminal
+from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
+from opscheck.outcomes import Inconclusive
+from opscheck.run import CHECKS, Run
+from opscheck.runbook import RunbookError
+from opscheck.simulator import SimulatorError
+from opscheck.simulator.catalog import CatalogError
+from opscheck.simulator.catalog import load as load_catalog
+from opscheck.simulator.catalog import select as select_faults
+from opscheck.target import TargetError
+
+RUN = pytest.StashKey[Run]()
+MAPPING = pytest.StashKey[mapping.Mapping]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("opscheck", "runbook checks against AWS")
+    group.addoption(
+        "--env",
+        dest="opscheck_env",
+        metavar="NAME",
+        help="environment to check: a name in environments/ or a path to a .toml file "
+        "(default: the opscheck_env ini value)",
+    )
+    group.addoption(
+        "--simulate",
+        dest="opscheck_simulate",
+        metavar="FAULT[,FAULT...]",
+        help="stage faults in the simulated production; 'list' prints the fault catalog",
+    )
+    group.addoption(
+        "--save-evidence",
+        dest="opscheck_save",
+        metavar="PATH",
+        type=Path,
+        help="write the evidence the checks looked at as JSON",
+    )
+    group.addoption(
+        "--evidence",
+        dest="opscheck_replay",
+        metavar="PATH",
+        type=Path,
+        help="check saved evidence (from --save-evidence) instead of reading AWS: no network",
+    )
+    parser.addini("opscheck_env", "environment checked when --env is not given", default="simulated")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if config.getoption("opscheck_simulate") != "list":
+        return None
+    try:
+        catalog = load_catalog(config.rootpath / "fixtures" / "faults.toml")
+    except CatalogError as error:
+        raise pytest.UsageError(str(error)) from None
+    width = max(map(len, catalog))
+    for fault in catalog.values():
+        staged = fault.scenario + (f" / cause {fault.cause}" if fault.cause else " (symptom only)")
+        print(f"{fault.name:<{width}}  {staged}\n{'':<{width}}  {fault.summary}")
+    return 0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for kind, meaning in mapping.KINDS.items():
+        config.addinivalue_line("markers", f"{kind}: {meaning}")
+    config.addinivalue_line(
+        "markers", "runbook(scenario, cause=None): the runbook scenario and common cause a check maps to"
+    )
+    env = config.getoption("opscheck_env") or config.getini("opscheck_env")
+    faults = [f for f in (config.getoption("opscheck_simulate") or "").split(",") if f]
+    try:
+        run = Run.load(
+            config.rootpath,
+            env,
+            faults=faults,
+            replay=config.getoption("opscheck_replay"),
+            save=config.getoption("opscheck_save"),
+        )
+        if faults:
+            if not run.target.simulated:
+                raise pytest.UsageError(
+                    f"--simulate stages faults in the simulated production, but '{run.target.name}' "
+                    "is not simulated; use --env simulated"
+                )
+            select_faults(load_catalog(run.catalog), faults)
+    except (RunbookError, TargetError, CatalogError) as error:
+        raise pytest.UsageError(str(error)) from None
+    for level in run.runbook.severities.values():
+        config.addinivalue_line(
+            "markers", f"{level.marker}: {level.level} {level.name}, respond {level.response_time}"
+        )
+    for scenario in run.runbook.scenarios:
+        config.addinivalue_line(
+            "markers", f"{scenario.slug}: runbook scenario {scenario.number}. {scenario.title}"
+        )
+    config.stash[RUN] = run
+    is_xdist_controller = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+    if is_xdist_controller and run.target.simulated and run.replay is None:
+        _start(run.share_simulator)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is not None:
+        run.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    run = config.stash[RUN]
+    target, book = run.target, run.runbook
+    if run.replay:
+        where = f"REPLAY of {run.replay}: no network"
+    elif target.simulated:
+        where = "SIMULATED: moto and a local app on 127.0.0.1, no AWS account is touched"
+    else:
+        where = f"LIVE AWS {target.aws.endpoint_url or ''}".rstrip()
+    lines = [f"opscheck: target {target.name} ({where}), region {target.aws.region}"]
+    if run.faults:
+        lines.append(f"opscheck: staged faults: {', '.join(run.faults)}")
+    lines.append(
+        f"opscheck: runbook {book.path} v{book.version}, {len(book.scenarios)} scenarios, "
+        f"next review {book.maintenance.next_review}"
+    )
+    return lines
+
+
+def _is_check(item: pytest.Item, root: Path) -> bool:
+    return item.path.is_relative_to(root / CHECKS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Map every check to the runbook and mark it, before -m selects among them."""
+    run = config.stash[RUN]
+    problems = []
+    for item in items:
+        if not _is_check(item, config.rootpath):
+            continue
+        found = mapping.resolve(item, run.runbook)
+        if isinstance(found, str):
+            problems.append(found)
+            continue
+        item.stash[MAPPING] = found
+        item.add_marker(found.severity.lower())
+        item.add_marker(found.scenario)
+        item.user_properties.extend(found.as_properties())
+    if problems:
+        raise pytest.UsageError("checks not mapped to the runbook:\n  " + "\n  ".join(problems))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Gather, once, the evidence every selected check needs."""
+    config = session.config
+    run = config.stash[RUN]
+    checks = [i for i in session.items if MAPPING in i.stash]
+    if not checks or config.option.collectonly:
+        return
+    sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
+    evidence = _start(lambda: run.gather(sources))
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and not hasattr(config, "workerinput"):
+        for line in _evidence_lines(evidence):
+            reporter.write_line(line)
+
+
+def _start(step: Any) -> Any:
+    try:
+        return step()
+    except (SimulatorError, EvidenceFileError) as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def _evidence_lines(evidence: Evidence) -> list[str]:
+    who = evidence.get("identity")
+    if isinstance(who, Unavailable):
+        account = f"opscheck: AWS account UNKNOWN ({who.reason})"
+    else:
+        account = f"opscheck: AWS account {who.account} as {who.arn}, region {who.region}"  # type: ignore[attr-defined]
+    unavailable = [n for n, v in evidence.values.items() if isinstance(v, Unavailable)]
+    calls = sum(evidence.api_calls.values())
+    read = (
+        f"opscheck: evidence from {len(evidence.values)} sources in {evidence.duration_s:.2f} s, "
+        f"{calls} AWS API calls"
+    )
+    if evidence.replayed_from:
+        read = f"opscheck: evidence replayed from {evidence.replayed_from} (collected {evidence.collected_at:%Y-%m-%d %H:%M:%S} UTC)"
+    if unavailable:
+        read += f"; UNAVAILABLE: {', '.join(sorted(unavailable))}"
+    return [account, read]
+
+
+@pytest.fixture(scope="session")
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """The run's evidence, gathered once after collection."""
+    found = request.config.stash[RUN].evidence
+    if found is None:
+        raise Inconclusive("no evidence was gathered for this run (is this a check under checks/?)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Any:
+    """The environment being checked, as the checks reach it."""
+    run = request.config.stash[RUN]
+    return run.target if run.replay else run.checked_target()
+
+
+@pytest.fixture(scope="session")
+def thresholds(target: Any) -> Any:
+    """The target's thresholds (the runbook's numbers unless the environment file says otherwise)."""
+    return target.thresholds
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if MAPPING not in item.stash or call.excinfo is None:
+        return report
+    if call.excinfo.errisinstance(Inconclusive):
+        reason = call.excinfo.value.reason  # type: ignore[union-attr]
+        report.outcome = "failed"
+        report.longrepr = f"INCONCLUSIVE: {reason}"
+        report.user_properties.append((findings_module.INCONCLUSIVE, reason))
+    elif call.excinfo.errisinstance(AssertionError):
+        # The check's own sentence is what the on-call needs, not pytest's introspection.
+        message = str(call.excinfo.value).split("\nassert ")[0].strip()
+        if message:
+            report.longrepr = message
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    if any(key == findings_module.INCONCLUSIVE for key, _ in report.user_properties):
+        return "inconclusive", "I", ("INCONCLUSIVE", {"yellow": True})
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is None or hasattr(config, "workerinput"):
+        return
+    reports = [r for key in ("passed", "failed", "inconclusive", "error") for r in terminalreporter.stats.get(key, [])]
+    found = findings_module.collect(r for r in reports if isinstance(r, pytest.TestReport))
+    if not found:
+        return
+    terminalreporter.section("opscheck: what the runbook says", sep="=", bold=True)
+    target = run.target if run.replay or run.simulator is None else run.simulator.serve(run.target)
+    terminal.render(terminalreporter.write_line, found, run.runbook, target, run.reference)

@@ -1,0 +1,104 @@
+"""One run of the checks: the runbook, the target, the simulator if any, and the evidence.
+
+Kept in `config.stash` by the plugin. Evidence is gathered once, after collection, for
+the sources the selected checks name and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from opscheck import runbook as runbook_module
+from opscheck import target as target_module
+from opscheck.aws import ReadOnlySession
+from opscheck.evidence import Context, Evidence, gather, read_actions
+from opscheck.evidence.collect import now
+from opscheck.runbook import Runbook
+from opscheck.simulator import Simulator
+from opscheck.target import Target
+
+RUNBOOK = Path("runbook/incident-response.md")
+CATALOG = Path("fixtures/faults.toml")
+CHECKS = Path("checks")
+REFERENCE_ENV = "production"  # the environment the runbook's commands were written for
+SHARED_SIMULATOR = "OPSCHECK_SIMULATOR"  # set by an xdist controller for its workers
+SIMULATED_CREDENTIALS = {"aws_access_key_id": "simulated", "aws_secret_access_key": "simulated"}
+
+
+@dataclass
+class Run:
+    root: Path
+    runbook: Runbook
+    target: Target
+    reference: dict[str, str]
+    faults: list[str] = field(default_factory=list)
+    replay: Path | None = None
+    save: Path | None = None
+    simulator: Simulator | None = None
+    evidence: Evidence | None = None
+
+    @classmethod
+    def load(cls, root: Path, env: str, **options: object) -> Run:
+        """Read the runbook and the target; RunbookError and TargetError say what is wrong."""
+        book = runbook_module.load(root / RUNBOOK)
+        target = target_module.load(env, root)
+        try:
+            reference = target_module.load(REFERENCE_ENV, root).names()
+        except target_module.TargetError:
+            reference = target.names()
+        return cls(root=root, runbook=book, target=target, reference=reference, **options)  # type: ignore[arg-type]
+
+    @property
+    def catalog(self) -> Path:
+        return self.root / CATALOG
+
+    def start_simulator(self) -> Simulator:
+        """Start (or join, under xdist) the simulated production this run checks."""
+        if self.simulator is None:
+            shared = os.environ.get(SHARED_SIMULATOR)
+            if shared:
+                self.simulator = Simulator(**json.loads(shared))
+            else:
+                self.simulator = Simulator.start(self.target, self.catalog, self.faults)
+        return self.simulator
+
+    def share_simulator(self) -> None:
+        sim = self.start_simulator()
+        os.environ[SHARED_SIMULATOR] = json.dumps(
+            {"aws_url": sim.aws_url, "http_url": sim.http_url, "account": sim.account}
+        )
+
+    def checked_target(self) -> Target:
+        """The target as the checks reach it: pointed at the simulator when it is simulated."""
+        if self.target.simulated and self.replay is None:
+            return self.start_simulator().serve(self.target)
+        return self.target
+
+    def gather(self, sources: set[str]) -> Evidence:
+        if self.replay is not None:
+            self.evidence = Evidence.load(self.replay)
+        else:
+            target = self.checked_target()
+            session = ReadOnlySession(
+                target.aws.region,
+                read_actions(),
+                profile=target.aws.profile,
+                endpoint_url=target.aws.endpoint_url,
+                credentials=SIMULATED_CREDENTIALS if target.simulated else None,
+            )
+            http = requests.Session()
+            http.headers["User-Agent"] = "opscheck"
+            ctx = Context(target=target, aws=session, http=http, now=now())
+            self.evidence = gather(sources | {"identity"}, ctx)
+        if self.save is not None:
+            self.evidence.save(self.save)
+        return self.evidence
+
+    def close(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()

@@ -1,0 +1,75 @@
+"""The simulated production: moto's server and the app's HTTP endpoints, in a child process.
+
+The child owns moto's backends (faults edit them directly), so pytest, its xdist workers
+and the aws CLI all reach the simulation over HTTP on 127.0.0.1, through the same code
+as live AWS. It stops when the run ends: its standard input closes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from opscheck.target import Target
+
+READY_TIMEOUT_S = 60.0
+
+
+class SimulatorError(RuntimeError):
+    """The simulator did not start; the message carries what it said."""
+
+
+@dataclass
+class Simulator:
+    aws_url: str
+    http_url: str
+    account: str
+    process: subprocess.Popen[str] | None = None
+
+    @classmethod
+    def start(cls, target: Target, catalog: Path, faults: list[str]) -> Simulator:
+        """Start the simulator for a simulated target and wait until it is seeded."""
+        command = [sys.executable, "-m", "opscheck.simulator", "--target", str(target.path),
+                   "--catalog", str(catalog), "--faults", ",".join(faults)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=env,
+        )
+        assert process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            line = process.stdout.readline() if selector.select(READY_TIMEOUT_S) else ""
+        if not line:
+            process.kill()
+            _, err = process.communicate()
+            tail = "\n".join(err.strip().splitlines()[-15:])
+            raise SimulatorError(f"the simulator did not start (exit {process.returncode}):\n{tail}")
+        ready = json.loads(line)
+        return cls(ready["aws"], ready["http"], ready["account"], process)
+
+    def serve(self, target: Target) -> Target:
+        """Return the target pointed at this simulator: its AWS endpoint and its health URL."""
+        app = target.app
+        if app.health_url:
+            base = urlsplit(self.http_url)
+            url = urlsplit(app.health_url)._replace(scheme=base.scheme, netloc=base.netloc)
+            app = app.model_copy(update={"health_url": urlunsplit(url)})
+        aws = target.aws.model_copy(update={"endpoint_url": self.aws_url})
+        return target.model_copy(update={"aws": aws, "app": app})
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

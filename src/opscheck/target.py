@@ -1,0 +1,292 @@
+"""The target: one environment file that names every resource the checks look at.
+
+An environment lives in ``environments/<name>.toml``. It is validated once, up front, into an
+immutable ``Target`` so that a typo in a resource name is reported before any check runs, as a
+message that names the file and the key rather than a validation traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+__all__ = ["Target", "TargetError", "available", "load"]
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise PydanticCustomError("http_url", "must be an http:// or https:// URL")
+    return value
+
+
+def _variable_name(value: str) -> str:
+    """A pasted token (``ghp_...``) is caught here instead of being used as a variable name."""
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+        raise PydanticCustomError(
+            "env_name", "must be the NAME of an environment variable, not the token itself"
+        )
+    return value
+
+
+def _owner_and_name(value: str) -> str:
+    owner, _, repo = value.partition("/")
+    if not owner or not repo or "/" in repo:
+        raise PydanticCustomError("repo", "must be 'owner/name'")
+    return value
+
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Url = Annotated[str, AfterValidator(_http_url)]
+EnvName = Annotated[Name, AfterValidator(_variable_name)]
+OptionalName = Annotated[Name | None, BeforeValidator(_blank_is_none)]
+OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_is_none)]
+
+
+class _Table(BaseModel):
+    """Strict: a TOML file is already typed, so ``"5"`` where a number belongs is a mistake."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AwsConfig(_Table):
+    region: Name = Field(description="the AWS region, e.g. us-east-2")
+    profile: OptionalName = Field(None, description="a named AWS profile")
+    role_arn: OptionalName = Field(None, description="a role to assume, for another account")
+    endpoint_url: OptionalUrl = Field(None, description="an AWS-compatible endpoint")
+
+
+class EcsConfig(_Table):
+    cluster: Name = Field(description="the ECS cluster name")
+    service: Name = Field(description="the ECS service name")
+    task_family: Name = Field(description="the task definition family")
+    log_group: Name = Field(description="the CloudWatch log group of the tasks")
+
+
+class AlbConfig(_Table):
+    name: Name = Field(description="the load balancer name")
+    dimension: OptionalName = Field(None, description="the CloudWatch LoadBalancer dimension")
+    target_group: Name = Field(description="the target group name")
+
+
+class RdsConfig(_Table):
+    instance: Name = Field(description="the RDS DB instance identifier")
+
+
+class CacheConfig(_Table):
+    cluster: Name = Field(description="the ElastiCache cluster id")
+
+
+class AlarmsConfig(_Table):
+    alb_unhealthy_targets: Name = Field(description="the alarm for unhealthy ALB targets")
+    application_errors_high: Name = Field(description="the alarm for a high error rate")
+    rds_cpu_high: Name = Field(description="the alarm for high RDS CPU")
+    alb_high_response_time: Name = Field(description="the alarm for slow ALB responses")
+
+
+class CloudWatchConfig(_Table):
+    dashboard: Name = Field(description="the CloudWatch dashboard name")
+
+
+class AppConfig(_Table):
+    health_url: OptionalUrl = Field(None, description="the application's health endpoint")
+    health_timeout_s: float = Field(5.0, gt=0, description="seconds to wait for the health URL")
+
+
+class SentryConfig(_Table):
+    org: Name = Field(description="the Sentry organization slug")
+    api_base: Url = Field("https://sentry.io/api/0", description="the Sentry API base URL")
+    token_env: EnvName = Field("SENTRY_AUTH_TOKEN", description="the variable holding the token")
+
+
+class GithubConfig(_Table):
+    repo: Annotated[Name, AfterValidator(_owner_and_name)] = Field(
+        description="the repository, owner/name"
+    )
+    workflow: Name = Field(description="the deploy workflow file, e.g. backend-deploy.yml")
+    api_base: Url = Field("https://api.github.com", description="the GitHub API base URL")
+    token_env: EnvName = Field("GITHUB_TOKEN", description="the variable holding the token")
+
+
+class ThresholdsConfig(_Table):
+    min_running_tasks: int = Field(1, ge=0, description="running tasks must reach this too")
+    stopped_task_window_minutes: int = Field(60, ge=1, description="how far back stops count")
+
+
+class SimulatorConfig(_Table):
+    latency_ms: int = Field(0, ge=0, description="latency added to every simulated AWS call")
+
+
+class Target(_Table):
+    """One environment, fully named. ``path`` is where it was read from, set by ``load``."""
+
+    name: Name = Field(description="the environment's name, equal to the file name")
+    description: str = Field("", description="what this environment is")
+    aws: AwsConfig = Field(description="the [aws] table: region and credentials")
+    ecs: EcsConfig = Field(description="the [ecs] table: cluster, service, tasks, logs")
+    alb: AlbConfig = Field(description="the [alb] table: load balancer and target group")
+    rds: RdsConfig = Field(description="the [rds] table: the database instance")
+    cache: CacheConfig | None = Field(None, description="the [cache] table: Redis")
+    alarms: AlarmsConfig = Field(description="the [alarms] table: alarm names by role")
+    cloudwatch: CloudWatchConfig = Field(description="the [cloudwatch] table: the dashboard")
+    app: AppConfig = Field(AppConfig(), description="the [app] table: the health endpoint")
+    sentry: SentryConfig | None = Field(None, description="the [sentry] table")
+    github: GithubConfig | None = Field(None, description="the [github] table")
+    thresholds: ThresholdsConfig = Field(ThresholdsConfig(), description="the [thresholds] table")
+    simulator: SimulatorConfig | None = Field(None, description="present only when simulated")
+    path: Path = Field(exclude=True, description="the file this target was read from")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_file_stem(cls, value: str, info: ValidationInfo) -> str:
+        """A file renamed but not edited would silently check the wrong environment."""
+        stem = (info.context or {}).get("stem")
+        if stem is not None and value != stem:
+            raise PydanticCustomError(
+                "name_mismatch", "must be '{stem}' to match the file name", {"stem": stem}
+            )
+        return value
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulator is not None
+
+    def token(self, service: Literal["sentry", "github"]) -> str | None:
+        """The service's token from the environment variable the file names; never from the file."""
+        section = self.sentry if service == "sentry" else self.github
+        return (os.environ.get(section.token_env) or None) if section else None
+
+    def names(self) -> dict[str, str]:
+        """Every resource name as ``"ecs.cluster" -> value``, to fill the runbook's commands."""
+        found = {"aws.region": self.aws.region}
+        for section in ("ecs", "alb", "rds", "cache", "alarms", "cloudwatch"):
+            for key, value in getattr(self, section) or ():
+                if isinstance(value, str):
+                    found[f"{section}.{key}"] = value
+        if self.sentry:
+            found["sentry.org"] = self.sentry.org
+        if self.github:
+            found |= {"github.repo": self.github.repo, "github.workflow": self.github.workflow}
+        return found
+
+
+class TargetError(ValueError):
+    """A target that cannot be used; ``str()`` is the whole message for the user."""
+
+
+def available(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / "environments").glob("*.toml"))
+
+
+def load(name_or_path: str, root: Path) -> Target:
+    """Read and validate an environment by name (``production``) or by ``.toml`` path."""
+    if name_or_path.endswith(".toml"):
+        path = Path(name_or_path)
+    elif name_or_path in (names := available(root)):
+        path = root / "environments" / f"{name_or_path}.toml"
+    else:
+        raise TargetError(
+            f"no environment {name_or_path!r}: expected one of {', '.join(names) or '(none)'}"
+            f" (files in {root / 'environments'}/)"
+        )
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TargetError(f"{shown}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TargetError(f"{shown}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetError(f"{shown}: not valid TOML: {exc}") from None
+    problems = [_unknown_key(("path",))] if data.pop("path", None) is not None else []
+    try:
+        target = Target.model_validate({**data, "path": path}, context={"stem": path.stem})
+    except ValidationError as exc:
+        problems += [_describe(error) for error in exc.errors(include_url=False)]
+    else:
+        if not problems:
+            return target
+    raise TargetError("\n".join(f"{shown}: {problem}" for problem in problems))
+
+
+_CREDENTIAL_KEYS = {"token", "auth_token", "password", "secret"}
+_PROBLEMS = {
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "int_from_float": "must be an integer",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "model_type": "must be a table",
+    "dict_type": "must be a table",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+}
+
+
+def _describe(error: ErrorDetails) -> str:
+    """One line about one error, in the file's terms: dotted keys and TOML types."""
+    loc = tuple(str(part) for part in error["loc"])
+    key, kind = ".".join(loc), error["type"]
+    if kind == "missing":
+        return f"missing {key!r} ({_table_at(loc[:-1]).model_fields[loc[-1]].description})"
+    if kind == "string_too_short":
+        return f"{key!r} must not be empty"
+    if kind == "env_name":
+        return f"{key!r} {error['msg']} (its value is not shown here)"
+    if kind == "extra_forbidden":
+        return _unknown_key(loc)
+    if kind in _PROBLEMS:
+        problem = _PROBLEMS[kind].format(**error.get("ctx", {}))
+    else:
+        problem = error["msg"][:1].lower() + error["msg"][1:]
+    return f"{key!r} {problem}, got {_show(error['input'])}"
+
+
+def _unknown_key(loc: tuple[str, ...]) -> str:
+    key, fields = ".".join(loc), _table_at(loc[:-1]).model_fields
+    if loc[-1].lower() in _CREDENTIAL_KEYS:
+        hint = f"; set '{'.'.join(loc[:-1])}.token_env' instead" if "token_env" in fields else ""
+        return (
+            f"{key!r} is not allowed: secrets are never stored in the file, tokens are named"
+            f" by environment variable{hint}"
+        )
+    return f"unknown key {key!r} (expected one of: {', '.join(sorted(set(fields) - {'path'}))})"
+
+
+def _table_at(loc: tuple[str, ...]) -> type[BaseModel]:
+    """The model behind a dotted table path, so messages can list its keys and describe them."""
+    model: type[BaseModel] = Target
+    for part in loc:
+        annotation = model.model_fields[part].annotation
+        model = next((a for a in typing.get_args(annotation) if a is not type(None)), annotation)
+    return model
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
