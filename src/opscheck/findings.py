@@ -62,7 +62,10 @@ def _first_lines(text: str, limit: int = 4) -> str:
 
 
 def collect(reports: Iterable[pytest.TestReport]) -> list[Finding]:
-    """Return one finding per check, the worst phase winning (a setup error over a passed call)."""
+    """Return one finding per check, worst severity first, each scenario's checks in run order.
+
+    Of a check's phases the worst wins: a setup that was inconclusive outweighs a passed call.
+    """
     by_node: dict[str, Finding] = {}
     worst = {"passed": 0, "failed": 1, "inconclusive": 2}
     for report in reports:
@@ -72,4 +75,5 @@ def collect(reports: Iterable[pytest.TestReport]) -> list[Finding]:
         known = by_node.get(finding.nodeid)
         if known is None or worst[finding.outcome] > worst[known.outcome]:
             by_node[finding.nodeid] = finding
-    return sorted(by_node.values(), key=lambda f: (f.rank, f.scenario, f.nodeid))
+    order = {nodeid: index for index, nodeid in enumerate(by_node)}
+    return sorted(by_node.values(), key=lambda f: (f.rank, f.scenario, order[f.nodeid]))

@@ -109,9 +109,22 @@ def pytest_configure(config: pytest.Config) -> None:
             "markers", f"{scenario.slug}: runbook scenario {scenario.number}. {scenario.title}"
         )
     config.stash[RUN] = run
-    is_xdist_controller = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
-    if is_xdist_controller and run.target.simulated and run.replay is None:
+    if _is_xdist_controller(config) and _runs_checks(config) and run.target.simulated and not run.replay:
         _start(run.share_simulator)
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def _runs_checks(config: pytest.Config) -> bool:
+    """Whether the paths asked for include checks/: the controller itself never collects."""
+    checks = config.rootpath / CHECKS
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path.is_relative_to(checks) or checks.is_relative_to(path):
+            return True
+    return False
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -168,9 +181,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
     run = config.stash[RUN]
     checks = [i for i in session.items if MAPPING in i.stash]
-    if not checks or config.option.collectonly:
-        return
     sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
+    if not sources or config.option.collectonly:
+        return
     evidence = _start(lambda: run.gather(sources))
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and not hasattr(config, "workerinput"):

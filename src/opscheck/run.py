@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import requests
@@ -45,7 +45,7 @@ class Run:
     @classmethod
     def load(cls, root: Path, env: str, **options: object) -> Run:
         """Read the runbook and the target; RunbookError and TargetError say what is wrong."""
-        book = runbook_module.load(root / RUNBOOK)
+        book = replace(runbook_module.load(root / RUNBOOK), path=str(RUNBOOK))
         target = target_module.load(env, root)
         try:
             reference = target_module.load(REFERENCE_ENV, root).names()

@@ -1,0 +1,99 @@
+"""Benchmark the on-call path: `pytest -m p0` against the simulated production.
+
+Prints the simulator's start time apart from the run, the run's wall time, the evidence
+pass (wall time, and in round trips when a latency is added), the AWS API calls made
+(counted by the read-only session's before-call hook), and the pytest process's peak RSS.
+
+    python bench/p0.py                  # loopback latency only
+    python bench/p0.py --latency-ms 100 # every AWS call takes 100 ms more, like a real region
+    python bench/p0.py --fault bad-deployment --repeat 5
+
+Everything runs on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from opscheck.run import CATALOG, SHARED_SIMULATOR
+from opscheck.simulator import Simulator
+from opscheck.target import load
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def simulated_target(latency_ms: int, folder: Path):
+    """The simulated environment file, with the latency to add to every AWS call."""
+    text = (ROOT / "environments" / "simulated.toml").read_text(encoding="utf-8")
+    text = text.replace("latency_ms = 0", f"latency_ms = {latency_ms}")
+    (folder / "environments").mkdir()
+    (folder / "environments" / "simulated.toml").write_text(text, encoding="utf-8")
+    return load("simulated", folder)
+
+
+def run_once(evidence: Path, marker: str) -> tuple[float, int]:
+    command = [sys.executable, "-m", "pytest", "-m", marker, "-q", "-p", "no:cacheprovider",
+               f"--save-evidence={evidence}"]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        sys.exit(f"pytest exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return wall, done.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency-ms", type=int, default=0, help="latency added to every AWS call")
+    parser.add_argument("--fault", default="", help="faults to stage, comma-separated")
+    parser.add_argument("--marker", default="p0", help="marker expression to run (default p0)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs against one simulator")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        target = simulated_target(args.latency_ms, folder)
+        started = time.perf_counter()
+        sim = Simulator.start(target, ROOT / CATALOG, [f for f in args.fault.split(",") if f])
+        sim_start = time.perf_counter() - started
+        os.environ[SHARED_SIMULATOR] = json.dumps(
+            {"aws_url": sim.aws_url, "http_url": sim.http_url, "account": sim.account}
+        )
+        walls, passes, calls = [], [], 0
+        try:
+            for i in range(args.repeat):
+                evidence = folder / f"evidence-{i}.json"
+                wall, code = run_once(evidence, args.marker)
+                saved = json.loads(evidence.read_text())
+                walls.append(wall)
+                passes.append(saved["duration_s"])
+                calls = sum(saved["api_calls"].values())
+                by_action = saved["api_calls"]
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        finally:
+            sim.stop()
+
+    print(f"marker               -m {args.marker} (exit {code}), faults: {args.fault or 'none'}")
+    print(f"added latency        {args.latency_ms} ms per AWS call")
+    print(f"simulator start      {sim_start:.2f} s (not part of the run)")
+    print(f"run wall time        median {statistics.median(walls):.2f} s of {args.repeat} runs (min {min(walls):.2f}, max {max(walls):.2f})")
+    ev = statistics.median(passes)
+    line = f"evidence pass        median {ev * 1000:.0f} ms"
+    if args.latency_ms:
+        line += f" = {ev * 1000 / args.latency_ms:.1f} round trips of {args.latency_ms} ms"
+    print(line)
+    print(f"AWS API calls        {calls} per run: " + ", ".join(f"{k} {v}" for k, v in by_action.items()))
+    print(f"pytest peak RSS      {peak_mb:.0f} MB (largest of the runs)")
+
+
+if __name__ == "__main__":
+    main()

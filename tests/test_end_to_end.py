@@ -1,0 +1,90 @@
+"""The checks against the simulated production, run as a user runs them.
+
+For the healthy baseline every check is evaluated and passes. For every fault in the
+catalog, exactly the checks the catalog expects fail, in the fault's scenario, pointing
+at the fault's cause and nothing else; the summary shows what the runbook says.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from tests.conftest import ROOT, run_checks
+
+CATALOG = tomllib.loads((ROOT / "fixtures/faults.toml").read_text(encoding="utf-8"))
+
+
+def test_healthy_production_passes_every_check(tmp_path):
+    result = run_checks(tmp_path, "-m", "p0")
+    assert result.returncode == 0, result.output
+    assert result.checks, "no checks ran"
+    assert result.named("failed") == set()
+    assert result.named("inconclusive") == set()
+    assert len(result.named("passed")) == len(result.checks) >= 8
+    assert "SIMULATED" in result.output
+    assert "AWS account 123456789012" in result.output
+
+
+@pytest.mark.parametrize("fault", sorted(CATALOG))
+def test_each_fault_flags_its_scenario_and_cause_only(tmp_path, fault):
+    staged = CATALOG[fault]
+    result = run_checks(tmp_path, "-m", "p0", "--simulate", fault)
+    assert result.returncode == 1, result.output
+    failed = {name: result.checks[name] for name in result.named("failed")}
+    assert set(failed) == set(staged["expect_failing"]), result.output
+    assert result.named("inconclusive") == set()
+    assert {c.scenario for c in failed.values()} == {staged["scenario"]}
+    causes = {c.cause for c in failed.values()} - {None}
+    assert causes == ({staged["cause"]} if "cause" in staged else set())
+    assert {c.severity for c in failed.values()} == {"P0"}
+
+
+def test_summary_says_what_the_runbook_says(tmp_path):
+    result = run_checks(tmp_path, "-m", "p0", "--simulate", "bad-deployment")
+    out = result.output
+    assert "P0 1. All ECS Tasks Down | respond: Immediate (< 5 minutes)" in out
+    assert "runbook/incident-response.md#1-all-ecs-tasks-down-p0" in out
+    assert "likely cause: 1. Failed deployment (bad Docker image)" in out
+    assert "resolution, 'If bad deployment':" in out
+    assert "aws --endpoint-url http://127.0.0.1:" in out and "ecs update-service" in out
+    assert "./scripts/mcp aws ecs describe --service saaspe-production-service" in out
+    assert "L1 On-Call Engineer (0-15 min) -> L2 DevOps Lead (15-30 min)" in out
+    assert "L4 CTO/CEO (>60 min)" in out
+    assert "CannotPullContainerError" in out
+
+
+def test_cause_without_a_runbook_branch_says_so(tmp_path):
+    result = run_checks(tmp_path, "-m", "p0", "--simulate", "bad-env-var")
+    assert "likely cause: 3. Configuration error (bad env vars)" in result.output
+    assert "the runbook has no resolution branch for this cause" in result.output
+
+
+def test_symptom_without_cause_lists_the_runbook_causes(tmp_path):
+    result = run_checks(tmp_path, "-m", "p0", "--simulate", "health-503")
+    assert "likely cause: not identified by the evidence; the runbook lists:" in result.output
+    assert "4. AWS service issue" in result.output
+
+
+def test_faults_combine(tmp_path):
+    result = run_checks(tmp_path, "-m", "p0", "--simulate", "targets-unhealthy,health-503")
+    assert result.named("failed") == {"test_targets_are_healthy", "test_health_endpoint_answers"}
+
+
+def test_saved_evidence_replays_with_no_network(tmp_path):
+    saved = tmp_path / "evidence.json"
+    live = run_checks(tmp_path, "-m", "p0", "--simulate", "out-of-memory", f"--save-evidence={saved}")
+    assert saved.exists()
+    replay = run_checks(tmp_path, "-m", "p0", f"--evidence={saved}")
+    assert "REPLAY" in replay.output
+    assert "moto" not in replay.output.split("collected")[0].replace("SIMULATED", "")
+    assert replay.named("failed") == live.named("failed") != set()
+    assert replay.returncode == 1
+
+
+def test_xdist_run_reaches_the_same_verdict(tmp_path):
+    result = run_checks(tmp_path, "-m", "p0", "-n", "2", "--simulate", "bad-deployment")
+    assert result.returncode == 1, result.output
+    assert result.named("failed") == set(CATALOG["bad-deployment"]["expect_failing"])
+    assert "likely cause: 1. Failed deployment (bad Docker image)" in result.output
