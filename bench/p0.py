@@ -41,8 +41,17 @@ def simulated_target(latency_ms: int, folder: Path):
 
 
 def run_once(evidence: Path, marker: str) -> tuple[float, int]:
-    command = [sys.executable, "-m", "pytest", "-m", marker, "-q", "-p", "no:cacheprovider",
-               f"--save-evidence={evidence}"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        marker,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--save-evidence={evidence}",
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -52,7 +61,9 @@ def run_once(evidence: Path, marker: str) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--latency-ms", type=int, default=0, help="latency added to every AWS call")
     parser.add_argument("--fault", default="", help="faults to stage, comma-separated")
     parser.add_argument("--marker", default="p0", help="marker expression to run (default p0)")
@@ -85,13 +96,19 @@ def main() -> None:
     print(f"marker               -m {args.marker} (exit {code}), faults: {args.fault or 'none'}")
     print(f"added latency        {args.latency_ms} ms per AWS call")
     print(f"simulator start      {sim_start:.2f} s (not part of the run)")
-    print(f"run wall time        median {statistics.median(walls):.2f} s of {args.repeat} runs (min {min(walls):.2f}, max {max(walls):.2f})")
+    print(
+        f"run wall time        median {statistics.median(walls):.2f} s of {args.repeat} runs "
+        f"(min {min(walls):.2f}, max {max(walls):.2f})"
+    )
     ev = statistics.median(passes)
     line = f"evidence pass        median {ev * 1000:.0f} ms"
     if args.latency_ms:
         line += f" = {ev * 1000 / args.latency_ms:.1f} round trips of {args.latency_ms} ms"
     print(line)
-    print(f"AWS API calls        {calls} per run: " + ", ".join(f"{k} {v}" for k, v in by_action.items()))
+    print(
+        f"AWS API calls        {calls} per run: "
+        + ", ".join(f"{k} {v}" for k, v in by_action.items())
+    )
     print(f"pytest peak RSS      {peak_mb:.0f} MB (largest of the runs)")
 
 

@@ -5,6 +5,8 @@ recently stopped tasks for the runbook's causes: a bad image, out of memory, bad
 The fourth cause, an AWS service issue, is not observable from the account's own APIs.
 """
 
+from datetime import UTC, datetime
+
 import pytest
 
 from opscheck import inconclusive
@@ -55,7 +57,9 @@ def test_unhealthy_targets_alarm_is_not_firing(alarms, target):
     alarm = alarms.alarms[name]
     if alarm.state == "INSUFFICIENT_DATA":
         inconclusive(f"alarm {name} has insufficient data: {alarm.reason}")
-    assert alarm.state != "ALARM", f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
+    assert alarm.state != "ALARM", (
+        f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
+    )
 
 
 @pytest.mark.health
@@ -64,7 +68,9 @@ def test_health_endpoint_answers(health_endpoint):
     h = health_endpoint
     assert h.error is None, f"GET {h.url}: {h.error}"
     assert h.status is not None and 200 <= h.status < 300, (
-        f"GET {h.url} answered {h.status} in {h.elapsed_ms:.0f} ms: {h.body[:80]}"
+        f"GET {h.url} answered {h.status}"
+        + (f" in {h.elapsed_ms:.0f} ms" if h.elapsed_ms is not None else "")
+        + f": {h.body[:80]}"
     )
 
 
@@ -93,7 +99,8 @@ def test_no_tasks_failed_on_configuration(stopped_tasks):
 
 
 def _stopped(tasks, evidence, what):
-    latest = max(tasks, key=lambda t: t.stopped_at or t.arn)
+    # A task still stopping has no stoppedAt yet: it is the latest.
+    latest = max(tasks, key=lambda t: t.stopped_at or datetime.max.replace(tzinfo=UTC))
     return (
         f"{len(tasks)} tasks of {evidence.service} {what} in the last "
         f"{evidence.window_minutes} min; latest: {latest.summary()}"

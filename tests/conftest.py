@@ -38,7 +38,15 @@ class Outcome:
 def run_checks(tmp_path: Path, *args: str, timeout: float = 180) -> Outcome:
     """Run the checks of this repository as a user would, in a subprocess, and read the results."""
     junit = tmp_path / "junit.xml"
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit}",
+        *args,
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     checks = {}
     if junit.exists():
@@ -67,9 +75,14 @@ def run_checks(tmp_path: Path, *args: str, timeout: float = 180) -> Outcome:
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A copy of this project's runbook, environments, catalog and check fixtures, for pytester runs."""
-    for relative in ("runbook/incident-response.md", "environments/production.toml",
-                     "environments/simulated.toml", "fixtures/faults.toml", "conftest.py"):
+    """A pytester project holding this one's runbook, environments, catalog and check fixtures."""
+    for relative in (
+        "runbook/incident-response.md",
+        "environments/production.toml",
+        "environments/simulated.toml",
+        "fixtures/faults.toml",
+        "conftest.py",
+    ):
         destination = pytester.path / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text((ROOT / relative).read_text(encoding="utf-8"), encoding="utf-8")

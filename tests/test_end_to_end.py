@@ -74,7 +74,9 @@ def test_faults_combine(tmp_path):
 
 def test_saved_evidence_replays_with_no_network(tmp_path):
     saved = tmp_path / "evidence.json"
-    live = run_checks(tmp_path, "-m", "p0", "--simulate", "out-of-memory", f"--save-evidence={saved}")
+    live = run_checks(
+        tmp_path, "-m", "p0", "--simulate", "out-of-memory", f"--save-evidence={saved}"
+    )
     assert saved.exists()
     replay = run_checks(tmp_path, "-m", "p0", f"--evidence={saved}")
     assert "REPLAY" in replay.output

@@ -101,7 +101,7 @@ class ReadOnlySession:
         # session's event handlers when it is created.
         self._boto.events.register("before-call.*.*", self._guard)
         self._config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_pool_connections=20,
@@ -146,7 +146,10 @@ def explain(error: BaseException, action: str) -> tuple[str, str | None]:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "")
         if code in DENIED_CODES:
-            return f"{action} was denied ({code}): grant {action} to the role opscheck runs as", action
+            return (
+                f"{action} was denied ({code}): grant {action} to the role opscheck runs as",
+                action,
+            )
         if code in THROTTLED_CODES:
             return f"{action} was throttled past the retry limit ({code}); try again shortly", None
         return f"{action} failed: {code}: {message}", None

@@ -66,5 +66,6 @@ def resolve(item: pytest.Item, runbook: Runbook) -> Mapping | str:
             )
     kinds = [k for k in KINDS if item.get_closest_marker(k)]
     if len(kinds) != 1:
-        return f"{where}: expected exactly one kind marker among {', '.join(KINDS)}, found {kinds or 'none'}"
+        found = ", ".join(kinds) or "none"
+        return f"{where}: expected exactly one kind marker among {', '.join(KINDS)}, found {found}"
     return Mapping(slug, cause, kinds[0], scenario.severity)

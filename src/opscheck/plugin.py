@@ -7,6 +7,8 @@ Registered as the `opscheck` pytest11 entry point. Hooks stay thin; the work is 
 
 from __future__ import annotations
 
+import shutil
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +59,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=Path,
         help="check saved evidence (from --save-evidence) instead of reading AWS: no network",
     )
-    parser.addini("opscheck_env", "environment checked when --env is not given", default="simulated")
+    parser.addini(
+        "opscheck_env", "environment checked when --env is not given", default="simulated"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -79,7 +83,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for kind, meaning in mapping.KINDS.items():
         config.addinivalue_line("markers", f"{kind}: {meaning}")
     config.addinivalue_line(
-        "markers", "runbook(scenario, cause=None): the runbook scenario and common cause a check maps to"
+        "markers",
+        "runbook(scenario, cause=None): the runbook scenario and common cause a check maps to",
     )
     env = config.getoption("opscheck_env") or config.getini("opscheck_env")
     faults = [f for f in (config.getoption("opscheck_simulate") or "").split(",") if f]
@@ -94,7 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
         if faults:
             if not run.target.simulated:
                 raise pytest.UsageError(
-                    f"--simulate stages faults in the simulated production, but '{run.target.name}' "
+                    "--simulate stages faults in the simulated production, "
+                    f"but '{run.target.name}' "
                     "is not simulated; use --env simulated"
                 )
             select_faults(load_catalog(run.catalog), faults)
@@ -109,8 +115,10 @@ def pytest_configure(config: pytest.Config) -> None:
             "markers", f"{scenario.slug}: runbook scenario {scenario.number}. {scenario.title}"
         )
     config.stash[RUN] = run
-    if _is_xdist_controller(config) and _runs_checks(config) and run.target.simulated and not run.replay:
-        _start(run.share_simulator)
+    if _is_xdist_controller(config) and _runs_checks(config) and not run.replay:
+        config.add_cleanup(partial(shutil.rmtree, run.share_evidence(), ignore_errors=True))
+        if run.target.simulated:
+            _start(run.share_simulator)
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
@@ -211,7 +219,10 @@ def _evidence_lines(evidence: Evidence) -> list[str]:
         f"{calls} AWS API calls"
     )
     if evidence.replayed_from:
-        read = f"opscheck: evidence replayed from {evidence.replayed_from} (collected {evidence.collected_at:%Y-%m-%d %H:%M:%S} UTC)"
+        read = (
+            f"opscheck: evidence replayed from {evidence.replayed_from} "
+            f"(collected {evidence.collected_at:%Y-%m-%d %H:%M:%S} UTC)"
+        )
     if unavailable:
         read += f"; UNAVAILABLE: {', '.join(sorted(unavailable))}"
     return [account, read]
@@ -235,7 +246,7 @@ def target(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture(scope="session")
 def thresholds(target: Any) -> Any:
-    """The target's thresholds (the runbook's numbers unless the environment file says otherwise)."""
+    """The target's thresholds: the runbook's numbers unless the environment says otherwise."""
     return target.thresholds
 
 
@@ -267,7 +278,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     run = config.stash.get(RUN, None)
     if run is None or hasattr(config, "workerinput"):
         return
-    reports = [r for key in ("passed", "failed", "inconclusive", "error") for r in terminalreporter.stats.get(key, [])]
+    reports = [
+        r
+        for key in ("passed", "failed", "inconclusive", "error")
+        for r in terminalreporter.stats.get(key, [])
+    ]
     found = findings_module.collect(r for r in reports if isinstance(r, pytest.TestReport))
     if not found:
         return

@@ -6,8 +6,10 @@ the sources the selected checks name and nothing else.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,6 +29,7 @@ CATALOG = Path("fixtures/faults.toml")
 CHECKS = Path("checks")
 REFERENCE_ENV = "production"  # the environment the runbook's commands were written for
 SHARED_SIMULATOR = "OPSCHECK_SIMULATOR"  # set by an xdist controller for its workers
+SHARED_EVIDENCE = "OPSCHECK_EVIDENCE_DIR"  # likewise
 SIMULATED_CREDENTIALS = {"aws_access_key_id": "simulated", "aws_secret_access_key": "simulated"}
 
 
@@ -80,24 +83,50 @@ class Run:
         return self.target
 
     def gather(self, sources: set[str]) -> Evidence:
+        """Read the sources (or the saved evidence), and save them if asked to."""
+        shared = os.environ.get(SHARED_EVIDENCE)
         if self.replay is not None:
             self.evidence = Evidence.load(self.replay)
+        elif shared:
+            self.evidence = self._read_shared(Path(shared), sources)
         else:
-            target = self.checked_target()
-            session = ReadOnlySession(
-                target.aws.region,
-                read_actions(),
-                profile=target.aws.profile,
-                endpoint_url=target.aws.endpoint_url,
-                credentials=SIMULATED_CREDENTIALS if target.simulated else None,
-            )
-            http = requests.Session()
-            http.headers["User-Agent"] = "opscheck"
-            ctx = Context(target=target, aws=session, http=http, now=now())
-            self.evidence = gather(sources | {"identity"}, ctx)
+            self.evidence = self._read(sources)
         if self.save is not None:
             self.evidence.save(self.save)
         return self.evidence
+
+    def share_evidence(self) -> Path:
+        """Let xdist workers read the evidence once between them, through a locked folder."""
+        folder = Path(tempfile.mkdtemp(prefix="opscheck-evidence-"))
+        os.environ[SHARED_EVIDENCE] = str(folder)
+        return folder
+
+    def _read_shared(self, folder: Path, sources: set[str]) -> Evidence:
+        # Workers collect the same checks, so the first to take the lock reads for all.
+        with (folder / "lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            saved = folder / "evidence.json"
+            if saved.exists():
+                evidence = Evidence.load(saved)
+                if sources <= evidence.values.keys():
+                    return replace(evidence, replayed_from=None)
+            evidence = self._read(sources)
+            evidence.save(saved)
+            return evidence
+
+    def _read(self, sources: set[str]) -> Evidence:
+        target = self.checked_target()
+        session = ReadOnlySession(
+            target.aws.region,
+            read_actions(),
+            profile=target.aws.profile,
+            endpoint_url=target.aws.endpoint_url,
+            credentials=SIMULATED_CREDENTIALS if target.simulated else None,
+        )
+        http = requests.Session()
+        http.headers["User-Agent"] = "opscheck"
+        ctx = Context(target=target, aws=session, http=http, now=now())
+        return gather(sources | {"identity"}, ctx)
 
     def close(self) -> None:
         if self.simulator is not None:

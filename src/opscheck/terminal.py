@@ -33,9 +33,16 @@ def render(
         _scenario(write, list(group), runbook.scenario(slug[1]), runbook, target, reference)
     if unsure:
         write("")
-        write(f"Could not verify ({len(unsure)} inconclusive: the run fails until they can be seen):", yellow=True, bold=True)
+        write(
+            f"Could not verify ({len(unsure)} inconclusive: the run fails until they can be seen):",
+            yellow=True,
+            bold=True,
+        )
         for f in unsure:
-            write(f"{INDENT}? [{f.severity} {f.scenario}] {f.check}: {_one_line(f.message)}", yellow=True)
+            write(
+                f"{INDENT}? [{f.severity} {f.scenario}] {f.check}: {_one_line(f.message)}",
+                yellow=True,
+            )
     passed = sum(f.outcome == "passed" for f in findings)
     write("")
     write(
@@ -90,7 +97,9 @@ def _scenario(
     write(f"{INDENT}escalation: {path}")
 
 
-def _commands(write: Write, commands: tuple[Command, ...], target: Target, ref: dict[str, str]) -> None:
+def _commands(
+    write: Write, commands: tuple[Command, ...], target: Target, ref: dict[str, str]
+) -> None:
     for command in commands:
         if command.purpose:
             write(f"{INDENT}    # {command.purpose}", cyan=True)

@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from opscheck.aws import explain
 from opscheck.evidence.base import SOURCES, Context, Model, Unavailable
 from opscheck.evidence.http import NoHealthUrl
@@ -82,22 +80,26 @@ class Evidence:
                 "(written by --save-evidence)"
             )
         values: dict[str, Model | Unavailable] = {}
-        for name, entry in data.get("sources", {}).items():
-            if name not in SOURCES:
-                raise EvidenceFileError(f"{path}: unknown source {name!r}")
-            if "unavailable" in entry:
-                values[name] = Unavailable(entry["unavailable"], entry.get("permission"))
-                continue
-            try:
-                values[name] = SOURCES[name].model.model_validate(entry["value"])
-            except (KeyError, ValidationError) as error:
-                raise EvidenceFileError(f"{path}: source {name!r} is malformed: {error}") from None
+        part = "'collected_at'"
+        try:
+            collected_at = datetime.fromisoformat(data["collected_at"])
+            for name, entry in data["sources"].items():
+                part = f"source {name!r}"
+                if name not in SOURCES:
+                    raise EvidenceFileError(f"{path}: unknown source {name!r}")
+                if "unavailable" in entry:
+                    values[name] = Unavailable(entry["unavailable"], entry.get("permission"))
+                else:
+                    values[name] = SOURCES[name].model.model_validate(entry["value"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # ValidationError is a ValueError: every malformed part lands here.
+            raise EvidenceFileError(f"{path}: {part} is malformed: {error}") from None
         return cls(
-            target=data.get("target", "?"),
-            collected_at=datetime.fromisoformat(data["collected_at"]),
+            target=str(data.get("target", "?")),
+            collected_at=collected_at,
             values=values,
-            duration_s=data.get("duration_s", 0.0),
-            api_calls=data.get("api_calls", {}),
+            duration_s=float(data.get("duration_s", 0.0)),
+            api_calls=dict(data.get("api_calls", {})),
             replayed_from=str(path),
         )
 
@@ -127,7 +129,9 @@ def gather(names: Iterable[str], ctx: Context, deadline_s: float = 30.0) -> Evid
         if future in done:
             values[name] = future.result()
         else:
-            values[name] = Unavailable(f"{name} did not answer within the {deadline_s:g} s deadline")
+            values[name] = Unavailable(
+                f"{name} did not answer within the {deadline_s:g} s deadline"
+            )
     pool.shutdown(wait=False, cancel_futures=True)
     return Evidence(
         target=ctx.target.name,

@@ -18,7 +18,8 @@ CONFIG_ERRORS = (
     "InvalidParameterException",
     "unable to pull secrets",
 )
-OOM_EXIT_CODE = 137  # SIGKILL from the kernel's OOM killer
+OOM_EXIT_CODE = 137  # SIGKILL: from the OOM killer, unless ECS itself was stopping the task
+STOPPED_BY_ECS = ("ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption")
 
 
 class Deployment(Model):
@@ -63,7 +64,10 @@ def ecs_service(ctx: Context) -> EcsService:
         if error.response["Error"]["Code"] != "ClusterNotFoundException":
             raise
         return EcsService(
-            cluster=cluster, name=name, status="MISSING", missing_reason=f"cluster {cluster} not found"
+            cluster=cluster,
+            name=name,
+            status="MISSING",
+            missing_reason=f"cluster {cluster} not found",
         )
     if not answer["services"]:
         reason = answer["failures"][0]["reason"] if answer["failures"] else "not returned"
@@ -125,9 +129,11 @@ class StoppedTask(Model):
 
     @property
     def killed_out_of_memory(self) -> bool:
-        return any(marker in self.reasons for marker in MEMORY_ERRORS) or any(
-            c.exit_code == OOM_EXIT_CODE for c in self.containers
-        )
+        if any(marker in self.reasons for marker in MEMORY_ERRORS):
+            return True
+        # A task ECS stops is killed with 137 too once its stop timeout passes.
+        killed = any(c.exit_code == OOM_EXIT_CODE for c in self.containers)
+        return killed and self.stop_code not in STOPPED_BY_ECS
 
     @property
     def failed_on_configuration(self) -> bool:
@@ -136,7 +142,9 @@ class StoppedTask(Model):
     def summary(self) -> str:
         codes = ", ".join(f"{c.name} exit {c.exit_code}" for c in self.containers if c.exit_code)
         revision = self.task_definition.rpartition("/")[2]
-        return f"{revision} {self.stop_code or ''}: {self.reasons}" + (f" ({codes})" if codes else "")
+        return f"{revision} {self.stop_code or ''}: {self.reasons}" + (
+            f" ({codes})" if codes else ""
+        )
 
 
 class StoppedTasks(Model):

@@ -26,12 +26,16 @@ class TargetHealth(Model):
 
     @property
     def unhealthy(self) -> tuple[TargetState, ...]:
-        return tuple(t for t in self.targets if t.state not in ("healthy", "draining"))
+        # New targets are "initial" during every rolling deployment, old ones "draining".
+        return tuple(t for t in self.targets if t.state not in ("healthy", "initial", "draining"))
 
 
 @source(
     "target_health",
-    actions=("elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"),
+    actions=(
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+    ),
 )
 def target_health(ctx: Context) -> TargetHealth:
     """Every target registered in the service's target group, with its health state."""

@@ -27,14 +27,14 @@ def health_endpoint(ctx: Context) -> HealthResponse:
     """One GET of the application's health URL: status code and time to answer."""
     url, timeout = ctx.target.app.health_url, ctx.target.app.health_timeout_s
     if not url:
-        raise NoHealthUrl(
-            f"no health URL is set: add [app] health_url to {ctx.target.path.name}"
-        )
+        raise NoHealthUrl(f"no health URL is set: add [app] health_url to {ctx.target.path.name}")
     started = time.perf_counter()
     try:
         answer = ctx.http.get(url, timeout=(min(timeout, 3.0), timeout), allow_redirects=False)
     except requests.Timeout as error:
-        return HealthResponse(url=url, timeout_s=timeout, error=f"no answer within {timeout:g} s ({error})")
+        return HealthResponse(
+            url=url, timeout_s=timeout, error=f"no answer within {timeout:g} s ({error})"
+        )
     except requests.ConnectionError as error:
         return HealthResponse(url=url, timeout_s=timeout, error=f"could not connect: {error}")
     return HealthResponse(

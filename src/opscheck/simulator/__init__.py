@@ -35,12 +35,25 @@ class Simulator:
     @classmethod
     def start(cls, target: Target, catalog: Path, faults: list[str]) -> Simulator:
         """Start the simulator for a simulated target and wait until it is seeded."""
-        command = [sys.executable, "-m", "opscheck.simulator", "--target", str(target.path),
-                   "--catalog", str(catalog), "--faults", ",".join(faults)]
+        command = [
+            sys.executable,
+            "-m",
+            "opscheck.simulator",
+            "--target",
+            str(target.path),
+            "--catalog",
+            str(catalog),
+            "--faults",
+            ",".join(faults),
+        ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=env,
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         assert process.stdout is not None
         with selectors.DefaultSelector() as selector:
@@ -50,7 +63,9 @@ class Simulator:
             process.kill()
             _, err = process.communicate()
             tail = "\n".join(err.strip().splitlines()[-15:])
-            raise SimulatorError(f"the simulator did not start (exit {process.returncode}):\n{tail}")
+            raise SimulatorError(
+                f"the simulator did not start (exit {process.returncode}):\n{tail}"
+            )
         ready = json.loads(line)
         return cls(ready["aws"], ready["http"], ready["account"], process)
 

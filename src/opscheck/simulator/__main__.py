@@ -72,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         stage(world, fault, health)
     health_path = urlsplit(target.app.health_url or "/health").path or "/"
     http = app.serve(health, health_path)
-    ready = {"aws": aws_url, "http": f"http://127.0.0.1:{http.server_address[1]}", "account": ACCOUNT}
+    ready = {
+        "aws": aws_url,
+        "http": f"http://127.0.0.1:{http.server_address[1]}",
+        "account": ACCOUNT,
+    }
     print(json.dumps(ready), flush=True)
     sys.stdin.read()
     return 0

@@ -11,7 +11,7 @@ def serve(health: dict[str, Any], health_path: str) -> ThreadingHTTPServer:
     """Serve `health` (status and body, editable while running) at health_path on a free port."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             if self.path.split("?")[0] == health_path:
                 status, body = health["status"], health["body"]
             else:

@@ -23,7 +23,9 @@ def _health_for(group: FakeTargetGroup, target: dict[str, Any], ec2: Any) -> Fak
     status = _moto_health_for(group, target, ec2)
     override = TARGET_HEALTH.get(group.arn)
     if override and status.status == "healthy":
-        return FakeHealthStatus(status.instance_id, status.port, status.health_check_port, *override)
+        return FakeHealthStatus(
+            status.instance_id, status.port, status.health_check_port, *override
+        )
     return status
 
 
@@ -54,7 +56,9 @@ def stage(world: World, fault: Fault, health: dict[str, Any]) -> None:
     cloudwatch = world.client("cloudwatch")
     for role, state in fault.alarms.items():
         name = getattr(world.target.alarms, role)
-        cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=f"Simulated: {fault.name}")
+        cloudwatch.set_alarm_state(
+            AlarmName=name, StateValue=state, StateReason=f"Simulated: {fault.name}"
+        )
     if fault.health:
         health.update(status=fault.health.status, body=fault.health.body)
 
@@ -92,6 +96,8 @@ def _change_targets(world: World, fault: Fault) -> None:
     registered = elb.describe_target_health(TargetGroupArn=world.target_group_arn)
     targets = [d["Target"] for d in registered["TargetHealthDescriptions"]]
     if change.registered is not None and change.registered < len(targets):
-        elb.deregister_targets(TargetGroupArn=world.target_group_arn, Targets=targets[change.registered :])
+        elb.deregister_targets(
+            TargetGroupArn=world.target_group_arn, Targets=targets[change.registered :]
+        )
     if change.state:
         TARGET_HEALTH[world.target_group_arn] = (change.state, change.reason, change.description)

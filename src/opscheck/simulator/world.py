@@ -44,7 +44,12 @@ class World:
         )
 
     def network(self) -> dict[str, Any]:
-        return {"awsvpcConfiguration": {"subnets": [self.subnet], "securityGroups": [self.security_group]}}
+        return {
+            "awsvpcConfiguration": {
+                "subnets": [self.subnet],
+                "securityGroups": [self.security_group],
+            }
+        }
 
 
 def container(target: Target, tag: str) -> dict[str, Any]:
@@ -93,11 +98,11 @@ def seed(aws_url: str, target: Target) -> World:
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     zone = f"{target.aws.region}a"
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=zone)
-    subnet_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{target.aws.region}b")
-    group = ec2.create_security_group(GroupName="backend", Description="backend tasks", VpcId=vpc)
-    world = World(
-        target, aws_url, subnet["Subnet"]["SubnetId"], group["GroupId"], "", []
+    subnet_b = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{target.aws.region}b"
     )
+    group = ec2.create_security_group(GroupName="backend", Description="backend tasks", VpcId=vpc)
+    world = World(target, aws_url, subnet["Subnet"]["SubnetId"], group["GroupId"], "", [])
 
     elb = client("elbv2")
     lb = elb.create_load_balancer(
@@ -139,7 +144,11 @@ def seed(aws_url: str, target: Target) -> World:
         launchType="FARGATE",
         networkConfiguration=world.network(),
         loadBalancers=[
-            {"targetGroupArn": world.target_group_arn, "containerName": "backend", "containerPort": 3000}
+            {
+                "targetGroupArn": world.target_group_arn,
+                "containerName": "backend",
+                "containerPort": 3000,
+            }
         ],
     )
     # A healthy service has stopped tasks too: the ones the last deployment replaced.
@@ -167,7 +176,9 @@ def seed(aws_url: str, target: Target) -> World:
             ComparisonOperator="GreaterThanThreshold",
             AlarmActions=[topic],
         )
-        cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="Simulated: healthy")
+        cloudwatch.set_alarm_state(
+            AlarmName=name, StateValue="OK", StateReason="Simulated: healthy"
+        )
     cloudwatch.put_dashboard(
         DashboardName=target.cloudwatch.dashboard,
         DashboardBody=json.dumps({"widgets": []}),
