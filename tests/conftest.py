@@ -58,7 +58,7 @@ def run_checks(tmp_path: Path, *args: str, timeout: float = 180) -> Outcome:
             message = "" if problem is None else problem.get("message", "")
             if problem is None:
                 outcome = "passed"
-            elif message.startswith("INCONCLUSIVE"):
+            elif "INCONCLUSIVE: " in message:  # setup errors read 'failed on setup with ...'
                 outcome = "inconclusive"
             else:
                 outcome = "failed"

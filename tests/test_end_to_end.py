@@ -90,3 +90,26 @@ def test_xdist_run_reaches_the_same_verdict(tmp_path):
     assert result.returncode == 1, result.output
     assert result.named("failed") == set(CATALOG["bad-deployment"]["expect_failing"])
     assert "likely cause: 1. Failed deployment (bad Docker image)" in result.output
+
+
+def test_live_target_honours_aws_endpoint_url(tmp_path, monkeypatch):
+    """Production's environment file, pointed at an AWS-compatible endpoint by AWS_ENDPOINT_URL."""
+    from opscheck.simulator import Simulator
+    from opscheck.target import load
+
+    sim = Simulator.start(load("simulated", ROOT), ROOT / "fixtures/faults.toml", [])
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", sim.aws_url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        result = run_checks(tmp_path, "-m", "p0", "--env", "production")
+    finally:
+        sim.stop()
+    assert "LIVE AWS" in result.output
+    assert "AWS account 123456789012" in result.output
+    assert result.named("failed") == set()
+    # production.toml names no health URL: that check could not look, and says why.
+    assert result.named("inconclusive") == {"test_health_endpoint_answers"}
+    assert "add [app] health_url to production.toml" in result.output
+    assert result.returncode == 1

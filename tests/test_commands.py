@@ -1,0 +1,43 @@
+"""The runbook's commands, filled in with the target's names."""
+
+from __future__ import annotations
+
+from opscheck.commands import fill
+from opscheck.target import load
+from tests.conftest import ROOT
+
+PRODUCTION = load("production", ROOT)
+ROLLBACK = (
+    "aws ecs update-service \\\n  --cluster saaspe-production-cluster \\\n"
+    "  --service saaspe-production-service \\\n  --region us-east-2"
+)
+
+
+def staging():
+    ecs = PRODUCTION.ecs.model_copy(
+        update={"cluster": "saaspe-staging-cluster", "service": "saaspe-staging-service"}
+    )
+    aws = PRODUCTION.aws.model_copy(update={"region": "eu-west-1"})
+    return PRODUCTION.model_copy(update={"name": "staging", "ecs": ecs, "aws": aws})
+
+
+def test_production_commands_are_the_runbook_s_own():
+    assert fill(ROLLBACK, PRODUCTION, PRODUCTION.names()) == ROLLBACK
+
+
+def test_another_environment_gets_its_own_names_and_region():
+    filled = fill(ROLLBACK, staging(), PRODUCTION.names())
+    assert "--cluster saaspe-staging-cluster" in filled
+    assert "--service saaspe-staging-service" in filled
+    assert "--region eu-west-1" in filled
+    assert "production" not in filled
+
+
+def test_an_aws_compatible_endpoint_is_passed_to_the_cli():
+    local = PRODUCTION.model_copy(
+        update={"aws": PRODUCTION.aws.model_copy(update={"endpoint_url": "http://127.0.0.1:4566"})}
+    )
+    assert fill(ROLLBACK, local, PRODUCTION.names()).startswith(
+        "aws --endpoint-url http://127.0.0.1:4566 ecs update-service"
+    )
+    assert fill("gh run list --limit 5", local, PRODUCTION.names()) == "gh run list --limit 5"
