@@ -246,3 +246,16 @@ def test_a_missing_evidence_file_is_named(project, tmp_path):
     result = project.runpytest(f"--evidence={tmp_path / 'nope.json'}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*nope.json: no such evidence file*"])
+
+
+def test_checks_sharing_a_source_share_its_calls(project, tmp_path):
+    checks = "\n".join(
+        MAPPED.replace("def test_service", f"def test_service_{i}") for i in range(5)
+    )
+    write_check(project, checks)
+    saved = tmp_path / "evidence.json"
+    result = project.runpytest(f"--save-evidence={saved}")
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=5)
+    calls = json.loads(saved.read_text())["api_calls"]
+    assert calls == {"ecs:DescribeServices": 1, "sts:GetCallerIdentity": 1}
