@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 class CheckResult:
     name: str
     outcome: str  # passed, failed, inconclusive
-    scenario: str
+    section: str
     cause: str | None
     severity: str
     message: str
@@ -65,7 +65,7 @@ def run_checks(tmp_path: Path, *args: str, timeout: float = 180) -> Outcome:
             checks[case.get("name")] = CheckResult(
                 name=case.get("name"),
                 outcome=outcome,
-                scenario=props.get("opscheck.scenario", ""),
+                section=props.get("opscheck.section", ""),
                 cause=props.get("opscheck.cause") or None,
                 severity=props.get("opscheck.severity", ""),
                 message=message,

@@ -35,7 +35,7 @@ def test_each_fault_flags_its_scenario_and_cause_only(tmp_path, fault):
     failed = {name: result.checks[name] for name in result.named("failed")}
     assert set(failed) == set(staged["expect_failing"]), result.output
     assert result.named("inconclusive") == set()
-    assert {c.scenario for c in failed.values()} == {staged["scenario"]}
+    assert {c.section for c in failed.values()} == {staged["scenario"]}
     causes = {c.cause for c in failed.values()} - {None}
     assert causes == ({staged["cause"]} if "cause" in staged else set())
     assert {c.severity for c in failed.values()} == {"P0"}

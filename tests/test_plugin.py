@@ -259,3 +259,43 @@ def test_checks_sharing_a_source_share_its_calls(project, tmp_path):
     result.assert_outcomes(passed=5)
     calls = json.loads(saved.read_text())["api_calls"]
     assert calls == {"ecs:DescribeServices": 1, "sts:GetCallerIdentity": 1}
+
+
+GRADED = """
+import pytest
+from opscheck import fail
+
+@pytest.mark.runbook("high-error-rate", severity=("P1", "P2"))
+@pytest.mark.health
+def test_error_rate(ecs_service):
+    fail("5xx rate 7.0% (P2 above 5%)", severity="{severity}")
+"""
+
+
+def test_a_graded_check_carries_every_severity_marker(project):
+    write_check(project, GRADED.format(severity="P2"))
+    for marker in ("p1", "p2", "high-error-rate"):
+        assert project.runpytest("--collect-only", "-q", "-m", marker).ret == pytest.ExitCode.OK
+    assert project.runpytest("--collect-only", "-q", "-m", "p0").ret == 5
+
+
+def test_a_graded_failure_is_reported_at_its_severity(project):
+    write_check(project, GRADED.format(severity="P2"))
+    result = project.runpytest()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["P2 2. High Error Rate | respond: < 2 hours", "*5xx rate 7.0%*"])
+
+
+def test_an_undeclared_severity_is_a_broken_check(project):
+    write_check(project, GRADED.format(severity="P0"))
+    result = project.runpytest()
+    result.stdout.fnmatch_lines(
+        ["*reported severity P0, which its runbook marker does not declare*"]
+    )
+
+
+def test_a_section_check_needs_a_severity(project):
+    write_check(project, MAPPED.replace('"all-ecs-tasks-down"', '"rollback-procedures"'))
+    result = project.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*section 'rollback-procedures' needs severity= and no cause*"])

@@ -4,6 +4,6 @@ The runbook's scenarios become pytest checks; every failure is mapped back to th
 runbook section, its severity, the likely cause, the commands to run and who to call.
 """
 
-from opscheck.outcomes import Inconclusive, inconclusive
+from opscheck.outcomes import Failure, Inconclusive, fail, inconclusive
 
-__all__ = ["Inconclusive", "inconclusive"]
+__all__ = ["Failure", "Inconclusive", "fail", "inconclusive"]

@@ -19,7 +19,7 @@ INCONCLUSIVE = "opscheck.inconclusive"
 class Finding:
     nodeid: str
     outcome: str  # passed, failed, inconclusive
-    scenario: str
+    section: str  # scenario slug or section anchor
     cause: str | None
     kind: str
     severity: str
@@ -37,7 +37,7 @@ class Finding:
     def from_report(cls, report: pytest.TestReport) -> Finding | None:
         """Return the finding a check's report carries, or None for anything that is not a check."""
         props = dict(report.user_properties)
-        if "opscheck.scenario" not in props:
+        if "opscheck.section" not in props:
             return None
         if INCONCLUSIVE in props:
             outcome, message = "inconclusive", str(props[INCONCLUSIVE])
@@ -48,7 +48,7 @@ class Finding:
         return cls(
             nodeid=report.nodeid,
             outcome=outcome,
-            scenario=str(props["opscheck.scenario"]),
+            section=str(props["opscheck.section"]),
             cause=str(props["opscheck.cause"]) or None,
             kind=str(props["opscheck.kind"]),
             severity=str(props["opscheck.severity"]),
@@ -62,7 +62,7 @@ def _first_lines(text: str, limit: int = 4) -> str:
 
 
 def collect(reports: Iterable[pytest.TestReport]) -> list[Finding]:
-    """Return one finding per check, worst severity first, each scenario's checks in run order.
+    """Return one finding per check, worst severity first, each section's checks in run order.
 
     Of a check's phases the worst wins: a setup that was inconclusive outweighs a passed call.
     """
@@ -76,4 +76,4 @@ def collect(reports: Iterable[pytest.TestReport]) -> list[Finding]:
         if known is None or worst[finding.outcome] > worst[known.outcome]:
             by_node[finding.nodeid] = finding
     order = {nodeid: index for index, nodeid in enumerate(by_node)}
-    return sorted(by_node.values(), key=lambda f: (f.rank, f.scenario, order[f.nodeid]))
+    return sorted(by_node.values(), key=lambda f: (f.rank, f.section, order[f.nodeid]))

@@ -1,8 +1,13 @@
-"""How a check maps to the runbook: its scenario, the cause it detects, its kind.
+"""How a check maps to the runbook: its section, the cause it detects, kind and severities.
 
-Read from the check's markers at collection. A check with no mapping, or one naming a
-scenario or cause the runbook does not have, is an error before anything runs: a runbook
-edit that drops a section a check relies on must not go unnoticed.
+Read from the check's markers at collection:
+
+    @pytest.mark.runbook("high-error-rate", cause="bad-deployment", severity=("P1", "P2"))
+
+The section is a scenario slug, or the anchor of a top-level section such as
+"rollback-procedures" (which then needs an explicit severity). A check with no mapping, or
+one naming a section or cause the runbook does not have, is an error before anything runs:
+a runbook edit that drops a section a check relies on must not go unnoticed.
 """
 
 from __future__ import annotations
@@ -22,15 +27,19 @@ KINDS = {
 
 @dataclass(frozen=True)
 class Mapping:
-    scenario: str  # slug
+    section: str  # scenario slug, or anchor of a top-level section
     cause: str | None  # cause slug; None for a check of a symptom
     kind: str
-    severity: str  # "P0"
+    severities: tuple[str, ...]  # every severity the check can report, worst first
+
+    @property
+    def severity(self) -> str:
+        return self.severities[0]
 
     def as_properties(self) -> list[tuple[str, str]]:
         """The mapping as user_properties: they travel from xdist workers to the main process."""
         return [
-            ("opscheck.scenario", self.scenario),
+            ("opscheck.section", self.section),
             ("opscheck.cause", self.cause or ""),
             ("opscheck.kind", self.kind),
             ("opscheck.severity", self.severity),
@@ -39,33 +48,42 @@ class Mapping:
 
 def resolve(item: pytest.Item, runbook: Runbook) -> Mapping | str:
     """Return the check's mapping, or a message saying what is wrong with it."""
-    where = f"{item.nodeid}"
+    where = item.nodeid
     marker = item.get_closest_marker("runbook")
+    scenarios = ", ".join(s.slug for s in runbook.scenarios)
     if marker is None or not marker.args:
         return (
             f"{where}: not mapped to the runbook; expected @pytest.mark.runbook(<scenario>, "
-            f"cause=<cause>) with a scenario among: {', '.join(s.slug for s in runbook.scenarios)}"
+            f"cause=<cause>) with a scenario among: {scenarios}"
         )
     slug = marker.args[0]
-    try:
-        scenario = runbook.scenario(slug)
-    except KeyError:
-        return (
-            f"{where}: runbook scenario {slug!r} is not in {runbook.path}; "
-            f"expected one of: {', '.join(s.slug for s in runbook.scenarios)}"
-        )
     cause = marker.kwargs.get("cause")
-    if cause is not None:
-        try:
-            scenario.cause(cause)
-        except KeyError:
+    declared = marker.kwargs.get("severity")
+    declared = (declared,) if isinstance(declared, str) else tuple(declared or ())
+    scenario = next((s for s in runbook.scenarios if s.slug == slug), None)
+    if scenario is None:
+        section = next((s for s in runbook.sections if s.anchor == slug), None)
+        if section is None:
             return (
-                f"{where}: cause {cause!r} is not a common cause of '{scenario.number}. "
-                f"{scenario.title}' in {runbook.path}; expected one of: "
-                f"{', '.join(c.slug for c in scenario.causes)}"
+                f"{where}: runbook scenario {slug!r} is not in {runbook.path}; expected one of: "
+                f"{scenarios} (or a section: {', '.join(s.anchor for s in runbook.sections)})"
             )
+        if cause is not None or not declared:
+            return f"{where}: a check of section {slug!r} needs severity= and no cause"
+    elif cause is not None and cause not in {c.slug for c in scenario.causes}:
+        return (
+            f"{where}: cause {cause!r} is not a common cause of '{scenario.number}. "
+            f"{scenario.title}' in {runbook.path}; expected one of: "
+            f"{', '.join(c.slug for c in scenario.causes)}"
+        )
+    severities = tuple(s.upper() for s in declared) or (scenario.severity,)  # type: ignore[union-attr]
+    unknown = [s for s in severities if s not in runbook.severities]
+    if unknown:
+        levels = ", ".join(runbook.severities)
+        return f"{where}: severity {unknown[0]!r} is not a runbook level ({levels})"
     kinds = [k for k in KINDS if item.get_closest_marker(k)]
     if len(kinds) != 1:
         found = ", ".join(kinds) or "none"
         return f"{where}: expected exactly one kind marker among {', '.join(KINDS)}, found {found}"
-    return Mapping(slug, cause, kinds[0], scenario.severity)
+    ordered = tuple(sorted(set(severities), key=list(runbook.severities).index))
+    return Mapping(slug, cause, kinds[0], ordered)

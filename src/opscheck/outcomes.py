@@ -1,4 +1,4 @@
-"""The third outcome: a check that could not look is inconclusive, never a pass."""
+"""How a check ends besides passing: failed at a severity, or inconclusive (never a pass)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,19 @@ class Inconclusive(Exception):
         self.reason = reason
 
 
+class Failure(AssertionError):
+    """A check's failure at the severity the measured value warrants."""
+
+    def __init__(self, message: str, severity: str) -> None:
+        super().__init__(message)
+        self.severity = severity.upper()
+
+
 def inconclusive(reason: str) -> NoReturn:
     """Stop the current check as inconclusive, saying what could not be seen."""
     raise Inconclusive(reason)
+
+
+def fail(message: str, severity: str) -> NoReturn:
+    """Fail the current check at `severity` (one of those its runbook marker declares)."""
+    raise Failure(message, severity)

@@ -17,7 +17,7 @@ import pytest
 from opscheck import findings as findings_module
 from opscheck import mapping, terminal
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
-from opscheck.outcomes import Inconclusive
+from opscheck.outcomes import Failure, Inconclusive
 from opscheck.run import CHECKS, Run
 from opscheck.runbook import RunbookError
 from opscheck.simulator import SimulatorError
@@ -84,7 +84,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{kind}: {meaning}")
     config.addinivalue_line(
         "markers",
-        "runbook(scenario, cause=None): the runbook scenario and common cause a check maps to",
+        "runbook(section, cause=None, severity=None): the runbook scenario (or section) and "
+        "common cause a check maps to, and the severities it can report",
     )
     env = config.getoption("opscheck_env") or config.getini("opscheck_env")
     faults = [f for f in (config.getoption("opscheck_simulate") or "").split(",") if f]
@@ -177,8 +178,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             problems.append(found)
             continue
         item.stash[MAPPING] = found
-        item.add_marker(found.severity.lower())
-        item.add_marker(found.scenario)
+        for severity in found.severities:
+            item.add_marker(severity.lower())
+        item.add_marker(found.section)
         item.user_properties.extend(found.as_properties())
     if problems:
         raise pytest.UsageError("checks not mapped to the runbook:\n  " + "\n  ".join(problems))
@@ -260,6 +262,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "failed"
         report.longrepr = f"INCONCLUSIVE: {reason}"
         report.user_properties.append((findings_module.INCONCLUSIVE, reason))
+    elif call.excinfo.errisinstance(Failure):
+        severity = call.excinfo.value.severity  # type: ignore[union-attr]
+        if severity not in item.stash[MAPPING].severities:
+            report.longrepr = (
+                f"{item.nodeid} reported severity {severity}, which its runbook marker does not "
+                f"declare ({', '.join(item.stash[MAPPING].severities)}): fix the check"
+            )
+            return report
+        report.longrepr = str(call.excinfo.value)
+        report.user_properties = [
+            (k, severity if k == "opscheck.severity" else v) for k, v in report.user_properties
+        ]
     elif call.excinfo.errisinstance(AssertionError):
         # The check's own sentence is what the on-call needs, not pytest's introspection.
         message = str(call.excinfo.value).split("\nassert ")[0].strip()
@@ -269,7 +283,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
-    if any(key == findings_module.INCONCLUSIVE for key, _ in report.user_properties):
+    properties = getattr(report, "user_properties", ())  # collect reports have none
+    if any(key == findings_module.INCONCLUSIVE for key, _ in properties):
         return "inconclusive", "I", ("INCONCLUSIVE", {"yellow": True})
     return None
 

@@ -165,6 +165,16 @@ class Maintenance:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A top-level ('## ') section: what a check of no single scenario maps to."""
+
+    title: str  # "Rollback Procedures"
+    anchor: str  # "rollback-procedures", also its slug
+    line: int
+    commands: tuple[Command, ...]  # every command in its code blocks, subsections included
+
+
+@dataclass(frozen=True)
 class Runbook:
     path: str
     title: str
@@ -177,9 +187,13 @@ class Runbook:
     templates: tuple[Template, ...]
     post_incident: Mapping[str, tuple[str, ...]] = field(hash=False)
     maintenance: Maintenance
+    sections: tuple[Section, ...] = ()
 
     def scenario(self, slug: str) -> Scenario:
         return _find(self.scenarios, "slug", slug, "scenario")
+
+    def section(self, anchor: str) -> Section:
+        return _find(self.sections, "anchor", anchor, "section")
 
     def template(self, name: str) -> Template:
         return _find(self.templates, "name", name, "template")
@@ -290,7 +304,17 @@ def _runbook(text: str, path: str) -> Runbook:
         templates=_templates(root.child("Communication Templates")),
         post_incident=MappingProxyType(_post_incident(root.child("Post-Incident Process"))),
         maintenance=_maintenance(root.child("Runbook Maintenance")),
+        sections=tuple(map(_section, root.children)),
     )
+
+
+def _section(section: _Section) -> Section:
+    commands: list[Command] = []
+    for part in (section, *section.children):
+        for node in part.blocks:
+            if node.type == "fence":
+                commands += _commands(node)[0]
+    return Section(section.title, _anchor(section.title), section.line, tuple(commands))
 
 
 def _outline(text: str) -> _Section:

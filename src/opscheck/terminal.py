@@ -1,8 +1,10 @@
 """The terminal summary: what the runbook says about this run's failures.
 
-Grouped by scenario, worst severity first. For each: the section and its anchor, the
+Grouped by section, worst severity first. For a scenario: the section and its anchor, the
 severity and its response time, the cause the evidence points at and the resolution
-branch for it, the diagnosis commands for this environment, and the escalation path.
+branch for it, the diagnosis commands for this environment, and the escalation path. For
+a section of no single scenario (rollback, monitoring, maintenance): its title, anchor and
+commands.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from itertools import groupby
 
 from opscheck.commands import fill
 from opscheck.findings import Finding
-from opscheck.runbook import Command, Runbook, Scenario
+from opscheck.runbook import Command, Runbook, Scenario, Section
 from opscheck.target import Target
 
 Write = Callable[..., None]
@@ -29,8 +31,12 @@ def render(
     """Write the summary of failed and inconclusive findings with `write(line, **markup)`."""
     failed = [f for f in findings if f.outcome == "failed"]
     unsure = [f for f in findings if f.outcome == "inconclusive"]
-    for slug, group in groupby(failed, key=lambda f: (f.rank, f.scenario)):
-        _scenario(write, list(group), runbook.scenario(slug[1]), runbook, target, reference)
+    for (_, slug), group in groupby(failed, key=lambda f: (f.rank, f.section)):
+        found = list(group)
+        if slug in {s.slug for s in runbook.scenarios}:
+            _scenario(write, found, runbook.scenario(slug), runbook, target, reference)
+        else:
+            _section(write, found, runbook.section(slug), runbook, target, reference)
     if unsure:
         write("")
         write(
@@ -40,7 +46,7 @@ def render(
         )
         for f in unsure:
             write(
-                f"{INDENT}? [{f.severity} {f.scenario}] {f.check}: {_one_line(f.message)}",
+                f"{INDENT}? [{f.severity} {f.section}] {f.check}: {_one_line(f.message)}",
                 yellow=True,
             )
     passed = sum(f.outcome == "passed" for f in findings)
@@ -54,6 +60,37 @@ def render(
     )
 
 
+def _heading(
+    write: Write, failed: list[Finding], title: str, anchor: str, runbook: Runbook
+) -> None:
+    severity = failed[0].severity
+    write("")
+    write(
+        f"{severity} {title} | respond: {runbook.severities[severity].response_time}",
+        red=True,
+        bold=True,
+    )
+    write(f"{INDENT}runbook: {runbook.path}#{anchor}")
+    write(f"{INDENT}failing checks ({len(failed)}):")
+    for f in failed:
+        write(f"{INDENT}  x {f.check}: {_one_line(f.message)}")
+
+
+def _section(
+    write: Write,
+    failed: list[Finding],
+    section: Section,
+    runbook: Runbook,
+    target: Target,
+    reference: dict[str, str],
+) -> None:
+    _heading(write, failed, section.title, section.anchor, runbook)
+    if section.commands:
+        write(f"{INDENT}commands ({target.name}):")
+        _commands(write, section.commands, target, reference)
+    write(f"{INDENT}escalation: {_escalation(runbook)}")
+
+
 def _scenario(
     write: Write,
     failed: list[Finding],
@@ -62,17 +99,8 @@ def _scenario(
     target: Target,
     reference: dict[str, str],
 ) -> None:
-    level = runbook.severities[scenario.severity]
-    write("")
-    write(
-        f"{scenario.severity} {scenario.number}. {scenario.title} | respond: {level.response_time}",
-        red=True,
-        bold=True,
-    )
-    write(f"{INDENT}runbook: {runbook.path}#{scenario.anchor}")
-    write(f"{INDENT}failing checks ({len(failed)}):")
-    for f in failed:
-        write(f"{INDENT}  x {f.check}: {_one_line(f.message)}")
+    title = f"{scenario.number}. {scenario.title}"
+    _heading(write, failed, title, scenario.anchor, runbook)
 
     causes = list(dict.fromkeys(f.cause for f in failed if f.cause))
     if not causes:
@@ -93,8 +121,11 @@ def _scenario(
 
     write(f"{INDENT}diagnosis ({target.name}):")
     _commands(write, scenario.diagnosis, target, reference)
-    path = " -> ".join(f"L{e.level} {e.role} ({e.span})" for e in runbook.escalation)
-    write(f"{INDENT}escalation: {path}")
+    write(f"{INDENT}escalation: {_escalation(runbook)}")
+
+
+def _escalation(runbook: Runbook) -> str:
+    return " -> ".join(f"L{e.level} {e.role} ({e.span})" for e in runbook.escalation)
 
 
 def _commands(
