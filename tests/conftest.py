@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -80,12 +81,12 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
         "runbook/incident-response.md",
         "environments/production.toml",
         "environments/simulated.toml",
-        "fixtures/faults.toml",
         "conftest.py",
     ):
         destination = pytester.path / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text((ROOT / relative).read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(ROOT / "fixtures", pytester.path / "fixtures")
     pytester.makeini("[pytest]\naddopts = --strict-markers\n")
     (pytester.path / "checks").mkdir()
     return pytester

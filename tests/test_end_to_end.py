@@ -7,17 +7,18 @@ at the fault's cause and nothing else; the summary shows what the runbook says.
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
 
+from opscheck.runbook import load as load_runbook
+from opscheck.simulator.catalog import load as load_catalog
 from tests.conftest import ROOT, run_checks
 
-CATALOG = tomllib.loads((ROOT / "fixtures/faults.toml").read_text(encoding="utf-8"))
+CATALOG = load_catalog(ROOT / "fixtures/faults")
+RUNBOOK = load_runbook(ROOT / "runbook/incident-response.md")
 
 
 def test_healthy_production_passes_every_check(tmp_path):
-    result = run_checks(tmp_path, "-m", "p0")
+    result = run_checks(tmp_path)
     assert result.returncode == 0, result.output
     assert result.checks, "no checks ran"
     assert result.named("failed") == set()
@@ -30,15 +31,16 @@ def test_healthy_production_passes_every_check(tmp_path):
 @pytest.mark.parametrize("fault", sorted(CATALOG))
 def test_each_fault_flags_its_scenario_and_cause_only(tmp_path, fault):
     staged = CATALOG[fault]
-    result = run_checks(tmp_path, "-m", "p0", "--simulate", fault)
+    result = run_checks(tmp_path, "--simulate", fault)
     assert result.returncode == 1, result.output
     failed = {name: result.checks[name] for name in result.named("failed")}
-    assert set(failed) == set(staged["expect_failing"]), result.output
+    assert set(failed) == set(staged.expect_failing), result.output
     assert result.named("inconclusive") == set()
-    assert {c.section for c in failed.values()} == {staged["scenario"]}
+    assert {c.section for c in failed.values()} == {staged.scenario}
     causes = {c.cause for c in failed.values()} - {None}
-    assert causes == ({staged["cause"]} if "cause" in staged else set())
-    assert {c.severity for c in failed.values()} == {"P0"}
+    assert causes == ({staged.cause} if staged.cause else set())
+    severity = staged.severity or RUNBOOK.scenario(staged.scenario).severity
+    assert {c.severity for c in failed.values()} == {severity}
 
 
 def test_summary_says_what_the_runbook_says(tmp_path):
@@ -88,7 +90,7 @@ def test_saved_evidence_replays_with_no_network(tmp_path):
 def test_xdist_run_reaches_the_same_verdict(tmp_path):
     result = run_checks(tmp_path, "-m", "p0", "-n", "2", "--simulate", "bad-deployment")
     assert result.returncode == 1, result.output
-    assert result.named("failed") == set(CATALOG["bad-deployment"]["expect_failing"])
+    assert result.named("failed") == set(CATALOG["bad-deployment"].expect_failing)
     assert "likely cause: 1. Failed deployment (bad Docker image)" in result.output
 
 
@@ -97,7 +99,7 @@ def test_live_target_honours_aws_endpoint_url(tmp_path, monkeypatch):
     from opscheck.simulator import Simulator
     from opscheck.target import load
 
-    sim = Simulator.start(load("simulated", ROOT), ROOT / "fixtures/faults.toml", [])
+    sim = Simulator.start(load("simulated", ROOT), ROOT / "fixtures/faults", [])
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL", sim.aws_url)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

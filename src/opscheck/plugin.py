@@ -18,7 +18,7 @@ from opscheck import findings as findings_module
 from opscheck import mapping, terminal
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.outcomes import Failure, Inconclusive
-from opscheck.run import CHECKS, Run
+from opscheck.run import CATALOG, CHECKS, Run
 from opscheck.runbook import RunbookError
 from opscheck.simulator import SimulatorError
 from opscheck.simulator.catalog import CatalogError
@@ -69,7 +69,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if config.getoption("opscheck_simulate") != "list":
         return None
     try:
-        catalog = load_catalog(config.rootpath / "fixtures" / "faults.toml")
+        catalog = load_catalog(config.rootpath / CATALOG)
     except CatalogError as error:
         raise pytest.UsageError(str(error)) from None
     width = max(map(len, catalog))

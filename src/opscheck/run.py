@@ -25,7 +25,7 @@ from opscheck.simulator import Simulator
 from opscheck.target import Target
 
 RUNBOOK = Path("runbook/incident-response.md")
-CATALOG = Path("fixtures/faults.toml")
+CATALOG = Path("fixtures/faults")
 CHECKS = Path("checks")
 REFERENCE_ENV = "production"  # the environment the runbook's commands were written for
 SHARED_SIMULATOR = "OPSCHECK_SIMULATOR"  # set by an xdist controller for its workers

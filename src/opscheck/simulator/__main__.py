@@ -14,13 +14,11 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from opscheck.simulator import app, catalog
-from opscheck.simulator.stage import stage
+from opscheck.simulator import app, catalog, effects
 from opscheck.simulator.world import ACCOUNT, seed
 from opscheck.target import TargetError, load
 
@@ -53,7 +51,7 @@ def serve_aws(latency_ms: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m opscheck.simulator", description=__doc__)
     parser.add_argument("--target", required=True, type=Path, help="the simulated environment file")
-    parser.add_argument("--catalog", required=True, type=Path, help="the fault catalog (TOML)")
+    parser.add_argument("--catalog", required=True, type=Path, help="the fault catalog folder")
     parser.add_argument("--faults", default="", help="comma-separated faults to stage")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -66,12 +64,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     latency_ms = target.simulator.latency_ms if target.simulator else 0
     aws_url = serve_aws(latency_ms)
+    effects.load_all()
     world = seed(aws_url, target)
-    health: dict[str, Any] = {"status": 200, "body": '{"status":"ok"}'}
-    for fault in faults:
-        stage(world, fault, health)
-    health_path = urlsplit(target.app.health_url or "/health").path or "/"
-    http = app.serve(health, health_path)
+    for add in effects.SEEDS:
+        add(world)
+    try:
+        for fault in faults:
+            effects.stage(world, fault)
+    except catalog.CatalogError as error:
+        print(error, file=sys.stderr)
+        return 2
+    http = app.serve(world.responses)
     ready = {
         "aws": aws_url,
         "http": f"http://127.0.0.1:{http.server_address[1]}",

@@ -1,4 +1,5 @@
-"""The simulated application's HTTP side: its health endpoint, on 127.0.0.1."""
+"""The simulated application's HTTP side on 127.0.0.1: its health endpoint and, as effects
+add them, the Sentry and GitHub API answers the checks ask for."""
 
 from __future__ import annotations
 
@@ -6,20 +7,23 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from opscheck.simulator.world import Response
 
-def serve(health: dict[str, Any], health_path: str) -> ThreadingHTTPServer:
-    """Serve `health` (status and body, editable while running) at health_path on a free port."""
+NOT_FOUND = Response(404, '{"detail": "not found"}')
+
+
+def serve(responses: dict[str, Response]) -> ThreadingHTTPServer:
+    """Answer GETs from `responses` by path (the query string is ignored) on a free port."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path.split("?")[0] == health_path:
-                status, body = health["status"], health["body"]
-            else:
-                status, body = 404, "not found"
-            payload = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            answer = responses.get(self.path.split("?")[0], NOT_FOUND)
+            payload = answer.body.encode()
+            self.send_response(answer.status)
+            self.send_header("Content-Type", f"{answer.content_type}; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 

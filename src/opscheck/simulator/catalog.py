@@ -1,83 +1,62 @@
 """The fault catalog: what the simulated production can get wrong, as data.
 
-Each fault stages one of the runbook's common causes (or one symptom alone), says which
-scenario and cause it stages, and which checks a user should then see failing.
+One TOML file per area in `fixtures/faults/`. Each fault stages one of the runbook's
+common causes (or a symptom alone), says which runbook section and cause it stages, at
+which severity, and which checks a user should then see failing. Its other keys are
+effects, applied by the simulator (`opscheck.simulator.effects`), which validates them.
 """
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ServiceChange(_Table):
-    running: int | None = None
-    pending: int | None = None
-    failed_tasks: int | None = None
-    rollout_state: str | None = None
-    new_revision: bool = False
+ENVELOPE = {"summary", "scenario", "cause", "severity", "expect_failing"}
 
 
-class StoppedTasksChange(_Table):
-    count: int = Field(ge=1)
-    stop_code: str
-    reason: str
-    exit_code: int | None = None
-    container_reason: str | None = None
+class Fault(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class TargetsChange(_Table):
-    registered: int | None = Field(None, ge=0)
-    state: str | None = None
-    reason: str | None = None
-    description: str | None = None
-
-
-class HealthChange(_Table):
-    status: int
-    body: str = ""
-
-
-class Fault(_Table):
     name: str
     summary: str
-    scenario: str
+    scenario: str  # scenario slug, or section anchor
     cause: str | None = None
+    severity: str | None = None  # expected severity of the failures, if not the scenario's
     expect_failing: tuple[str, ...]
-    service: ServiceChange | None = None
-    stopped_tasks: StoppedTasksChange | None = None
-    targets: TargetsChange | None = None
-    alarms: dict[str, str] = {}
-    health: HealthChange | None = None
+    effects: dict[str, Any] = {}
 
 
 class CatalogError(ValueError):
-    """The catalog file, or a fault asked of it, is not what the simulator can stage."""
+    """The catalog, or a fault asked of it, is not what the simulator can stage."""
 
 
-def load(path: Path) -> dict[str, Fault]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: no fault catalog here") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CatalogError(f"{path}: not valid TOML: {error}") from None
+def load(folder: Path) -> dict[str, Fault]:
+    """Read every `*.toml` file of the catalog folder; fault names are unique across files."""
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise CatalogError(f"{folder}: no fault catalog here (expected *.toml files)")
     faults: dict[str, Fault] = {}
-    for name, table in data.items():
+    for path in files:
         try:
-            faults[name] = Fault.model_validate({"name": name, **table})
-        except ValidationError as error:
-            lines = [
-                f"{path}: fault '{name}': '{'.'.join(map(str, e['loc']))}' {e['msg'].lower()}"
-                for e in error.errors()
-            ]
-            raise CatalogError("\n".join(lines)) from None
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise CatalogError(f"{path}: not valid TOML: {error}") from None
+        for name, table in data.items():
+            if name in faults:
+                raise CatalogError(f"{path}: fault '{name}' is defined twice")
+            envelope = {k: v for k, v in table.items() if k in ENVELOPE}
+            effects = {k: v for k, v in table.items() if k not in ENVELOPE}
+            try:
+                faults[name] = Fault(name=name, effects=effects, **envelope)
+            except ValidationError as error:
+                lines = [
+                    f"{path}: fault '{name}': '{'.'.join(map(str, e['loc']))}' {e['msg'].lower()}"
+                    for e in error.errors()
+                ]
+                raise CatalogError("\n".join(lines)) from None
     return faults
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -24,15 +25,30 @@ REVISIONS = ("1a2b3c4", "5d6e7f8", "9a0b1c2")  # image tags of the seeded task d
 
 
 @dataclass
+class Response:
+    """What the simulated app's HTTP side answers at one path; effects edit it."""
+
+    status: int
+    body: str
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class World:
     """Handles on the seeded resources that faults edit."""
 
     target: Target
     aws_url: str
-    subnet: str
-    security_group: str
-    target_group_arn: str
-    task_definitions: list[str]
+    subnet: str = ""
+    security_group: str = ""
+    target_group_arn: str = ""
+    task_definitions: list[str] = field(default_factory=list)
+    responses: dict[str, Response] = field(default_factory=dict)
+
+    @property
+    def health_path(self) -> str:
+        return urlsplit(self.target.app.health_url or "/health").path or "/"
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -92,7 +108,8 @@ def register_revision(world: World, tag: str) -> str:
 
 def seed(aws_url: str, target: Target) -> World:
     """Create a healthy production: service with running tasks behind healthy targets."""
-    client = World(target, aws_url, "", "", "", []).client
+    world = World(target, aws_url)
+    client = world.client
     ec2 = client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
@@ -102,7 +119,8 @@ def seed(aws_url: str, target: Target) -> World:
         VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{target.aws.region}b"
     )
     group = ec2.create_security_group(GroupName="backend", Description="backend tasks", VpcId=vpc)
-    world = World(target, aws_url, subnet["Subnet"]["SubnetId"], group["GroupId"], "", [])
+    world.subnet, world.security_group = subnet["Subnet"]["SubnetId"], group["GroupId"]
+    world.responses[world.health_path] = Response(200, '{"status":"ok"}')
 
     elb = client("elbv2")
     lb = elb.create_load_balancer(
