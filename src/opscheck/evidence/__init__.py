@@ -1,8 +1,18 @@
-"""Evidence: what the checks look at, read once per run from AWS and HTTP, or from a file."""
+"""Evidence: what the checks look at, read once per run from AWS and HTTP, or from a file.
 
-from opscheck.evidence import cloudwatch, ecs, elb, http, identity  # noqa: F401  (registers sources)
+Every module of this package other than `base` and `collect` holds sources; importing
+the package registers them all.
+"""
+
+import importlib
+import pkgutil
+
 from opscheck.evidence.base import SOURCES, Context, Model, Unavailable, read_actions
 from opscheck.evidence.collect import Evidence, EvidenceFileError, gather
+
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name not in ("base", "collect"):
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
     "SOURCES",

@@ -9,10 +9,12 @@ sources the selected checks need from their fixture names alone.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
 
 import requests
 from pydantic import BaseModel, ConfigDict
@@ -22,6 +24,9 @@ from opscheck.aws import check_read_only
 if TYPE_CHECKING:
     from opscheck.aws import ReadOnlySession
     from opscheck.target import Target
+
+
+T = TypeVar("T")
 
 
 class Model(BaseModel):
@@ -46,6 +51,27 @@ class Context:
     aws: ReadOnlySession
     http: requests.Session
     now: datetime
+    _reads: dict[str, Future[Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def once(self, key: str, read: Callable[[], T]) -> T:
+        """Make a read once per run even when several sources need it; the others wait for it.
+
+        This is how one source builds on another's call (the task definitions on the
+        service's DescribeServices) without a second request.
+        """
+        with self._lock:
+            future = self._reads.get(key)
+            owner = future is None
+            if owner:
+                future = self._reads[key] = Future()
+        assert future is not None
+        if owner:
+            try:
+                future.set_result(read())
+            except Exception as error:
+                future.set_exception(error)
+        return future.result()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -41,6 +42,18 @@ class ServiceEvent(Model):
     message: str
 
 
+class DeploymentSettings(Model):
+    """How ECS rolls out and rolls back: the service's deploymentConfiguration."""
+
+    minimum_healthy_percent: int | None = None
+    maximum_percent: int | None = None
+    circuit_breaker: bool = False
+    circuit_breaker_rollback: bool = False
+    alarms: tuple[str, ...] = ()
+    alarms_enabled: bool = False
+    alarms_rollback: bool = False
+
+
 class EcsService(Model):
     cluster: str
     name: str
@@ -52,14 +65,50 @@ class EcsService(Model):
     task_definition: str | None = None
     deployments: tuple[Deployment, ...] = ()
     events: tuple[ServiceEvent, ...] = ()
+    settings: DeploymentSettings = DeploymentSettings()
+    target_groups: tuple[str, ...] = ()
+    health_check_grace_period_s: int | None = None
+
+
+def describe_service(ctx: Context) -> dict[str, Any]:
+    """The service as ECS describes it, read once per run however many sources need it.
+
+    When ECS does not know the service the answer is {"missing": reason}; a missing
+    cluster raises ClusterNotFoundException, for the caller to explain.
+    """
+
+    def read() -> dict[str, Any]:
+        answer = ctx.aws.client("ecs").describe_services(
+            cluster=ctx.target.ecs.cluster, services=[ctx.target.ecs.service]
+        )
+        if answer["services"]:
+            return answer["services"][0]
+        failures = answer.get("failures") or [{"reason": "not returned"}]
+        return {"missing": failures[0].get("reason", "not returned")}
+
+    return ctx.once("ecs:DescribeServices", read)
+
+
+def _settings(config: dict[str, Any]) -> DeploymentSettings:
+    breaker = config.get("deploymentCircuitBreaker", {})
+    alarms = config.get("alarms", {})
+    return DeploymentSettings(
+        minimum_healthy_percent=config.get("minimumHealthyPercent"),
+        maximum_percent=config.get("maximumPercent"),
+        circuit_breaker=breaker.get("enable", False),
+        circuit_breaker_rollback=breaker.get("rollback", False),
+        alarms=tuple(alarms.get("alarmNames", [])),
+        alarms_enabled=alarms.get("enable", False),
+        alarms_rollback=alarms.get("rollback", False),
+    )
 
 
 @source("ecs_service", actions=("ecs:DescribeServices",))
 def ecs_service(ctx: Context) -> EcsService:
-    """The ECS service: status, desired and running counts, deployments, latest events."""
+    """The ECS service: status, counts, deployments, latest events, deployment settings."""
     cluster, name = ctx.target.ecs.cluster, ctx.target.ecs.service
     try:
-        answer = ctx.aws.client("ecs").describe_services(cluster=cluster, services=[name])
+        svc = describe_service(ctx)
     except ClientError as error:
         if error.response["Error"]["Code"] != "ClusterNotFoundException":
             raise
@@ -69,10 +118,10 @@ def ecs_service(ctx: Context) -> EcsService:
             status="MISSING",
             missing_reason=f"cluster {cluster} not found",
         )
-    if not answer["services"]:
-        reason = answer["failures"][0]["reason"] if answer["failures"] else "not returned"
-        return EcsService(cluster=cluster, name=name, status="MISSING", missing_reason=reason)
-    svc = answer["services"][0]
+    if "missing" in svc:
+        return EcsService(
+            cluster=cluster, name=name, status="MISSING", missing_reason=svc["missing"]
+        )
     return EcsService(
         cluster=cluster,
         name=name,
@@ -81,6 +130,11 @@ def ecs_service(ctx: Context) -> EcsService:
         running=svc["runningCount"],
         pending=svc["pendingCount"],
         task_definition=svc.get("taskDefinition"),
+        settings=_settings(svc.get("deploymentConfiguration", {})),
+        target_groups=tuple(
+            lb["targetGroupArn"] for lb in svc.get("loadBalancers", []) if "targetGroupArn" in lb
+        ),
+        health_check_grace_period_s=svc.get("healthCheckGracePeriodSeconds"),
         deployments=tuple(
             Deployment(
                 id=d["id"],

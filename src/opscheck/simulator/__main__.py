@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     except catalog.CatalogError as error:
         print(error, file=sys.stderr)
         return 2
+    for done in effects.FINISHERS:
+        done(world)
     http = app.serve(world.responses)
     ready = {
         "aws": aws_url,

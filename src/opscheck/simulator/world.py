@@ -20,6 +20,7 @@ from opscheck.target import Target
 
 ACCOUNT = "123456789012"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{{region}}.amazonaws.com/saaspe-backend"
+SECRETS = f"arn:aws:secretsmanager:{{region}}:{ACCOUNT}:secret:saaspe/production/"
 RUNNING_TASKS = 2
 REVISIONS = ("1a2b3c4", "5d6e7f8", "9a0b1c2")  # image tags of the seeded task definition revisions
 
@@ -45,6 +46,8 @@ class World:
     target_group_arn: str = ""
     task_definitions: list[str] = field(default_factory=list)
     responses: dict[str, Response] = field(default_factory=dict)
+    series: dict[str, list[float | None]] = field(default_factory=dict)  # per minute, oldest first
+    load_balancer_dimension: str = ""
 
     @property
     def health_path(self) -> str:
@@ -76,6 +79,15 @@ def container(target: Target, tag: str) -> dict[str, Any]:
         "cpu": 512,
         "memory": 1024,
         "portMappings": [{"containerPort": 3000, "protocol": "tcp"}],
+        "environment": [
+            {"name": "NODE_ENV", "value": "production"},
+            {"name": "PORT", "value": "3000"},
+            {"name": "LOG_LEVEL", "value": "info"},
+        ],
+        "secrets": [
+            {"name": name, "valueFrom": f"{SECRETS.format(region=target.aws.region)}{name}"}
+            for name in ("DATABASE_URL", "REDIS_URL", "SENTRY_DSN")
+        ],
         "healthCheck": {
             "command": ["CMD-SHELL", "curl -f http://localhost:3000/health || exit 1"],
             "interval": 30,
@@ -138,6 +150,9 @@ def seed(aws_url: str, target: Target) -> World:
         HealthCheckPath="/health",
     )["TargetGroups"][0]
     world.target_group_arn = tg["TargetGroupArn"]
+    world.load_balancer_dimension = (
+        target.alb.dimension or lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+    )
     elb.create_listener(
         LoadBalancerArn=lb["LoadBalancerArn"],
         Protocol="HTTP",
@@ -168,6 +183,22 @@ def seed(aws_url: str, target: Target) -> World:
                 "containerPort": 3000,
             }
         ],
+    )
+    # moto keeps deploymentConfiguration from update_service, not from create_service.
+    ecs.update_service(
+        cluster=target.ecs.cluster,
+        service=target.ecs.service,
+        healthCheckGracePeriodSeconds=60,
+        deploymentConfiguration={
+            "minimumHealthyPercent": 100,
+            "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "alarms": {
+                "alarmNames": [target.alarms.alb_unhealthy_targets],
+                "enable": True,
+                "rollback": True,
+            },
+        },
     )
     # A healthy service has stopped tasks too: the ones the last deployment replaced.
     for _ in range(RUNNING_TASKS):

@@ -1,7 +1,8 @@
 """What faults can change, and how the healthy world is seeded beyond its base topology.
 
 Each module here registers effects (a fault key, the pydantic model of its value, and a
-function applying it to the world) and seeds (functions run once on the healthy world).
+function applying it to the world), seeds (functions run once on the healthy world) and
+finishers (run once all faults are staged).
 Modules are found by name, so a new area of the simulation is one new module.
 """
 
@@ -33,6 +34,7 @@ class Effect:
 
 EFFECTS: dict[str, Effect] = {}
 SEEDS: list[Callable[[World], None]] = []
+FINISHERS: list[Callable[[World], None]] = []
 
 
 def effect(key: str, model: type[Change]) -> Callable[[Any], Any]:
@@ -48,6 +50,12 @@ def effect(key: str, model: type[Change]) -> Callable[[Any], Any]:
 def seed(function: Callable[[World], None]) -> Callable[[World], None]:
     """Register a function that adds to the healthy world after the base topology."""
     SEEDS.append(function)
+    return function
+
+
+def finish(function: Callable[[World], None]) -> Callable[[World], None]:
+    """Register a function run once every fault is staged (to publish what they planned)."""
+    FINISHERS.append(function)
     return function
 
 

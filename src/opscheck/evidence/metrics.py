@@ -1,0 +1,174 @@
+"""Evidence from CloudWatch metrics: every series the checks read, in one GetMetricData call.
+
+The series are fetched for the last hour at a period per metric; checks narrow them to
+the window the runbook speaks of ("in the last 5 minutes", "over the last hour"). A
+series with no datapoints is not zero: a check that needs it is inconclusive. The ALB's
+5xx counts are the exception: CloudWatch publishes them only when they are not zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from opscheck.evidence.base import Context, Model, source
+from opscheck.outcomes import inconclusive
+from opscheck.target import Target
+
+WINDOW_MINUTES = 60
+Dimensions = Callable[[Target, str], dict[str, str] | None]
+
+
+def _alb(target: Target, lb: str) -> dict[str, str]:
+    return {"LoadBalancer": lb}
+
+
+def _rds(target: Target, lb: str) -> dict[str, str]:
+    return {"DBInstanceIdentifier": target.rds.instance}
+
+
+def _ecs(target: Target, lb: str) -> dict[str, str]:
+    return {"ClusterName": target.ecs.cluster, "ServiceName": target.ecs.service}
+
+
+def _cache(target: Target, lb: str) -> dict[str, str] | None:
+    return {"CacheClusterId": target.cache.cluster} if target.cache else None
+
+
+@dataclass(frozen=True)
+class Query:
+    key: str
+    namespace: str
+    metric: str
+    stat: str
+    period_s: int
+    dimensions: Dimensions
+    zero_when_absent: bool = False
+
+
+QUERIES = (
+    Query("alb_requests", "AWS/ApplicationELB", "RequestCount", "Sum", 60, _alb),
+    Query(
+        "alb_target_5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", 60, _alb, True
+    ),
+    Query("alb_elb_5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", 60, _alb, True),
+    Query("alb_response_time_p95", "AWS/ApplicationELB", "TargetResponseTime", "p95", 300, _alb),
+    Query("rds_cpu", "AWS/RDS", "CPUUtilization", "Average", 300, _rds),
+    Query("rds_free_storage", "AWS/RDS", "FreeStorageSpace", "Minimum", 300, _rds),
+    Query("rds_connections", "AWS/RDS", "DatabaseConnections", "Maximum", 60, _rds),
+    Query("ecs_cpu", "AWS/ECS", "CPUUtilization", "Average", 300, _ecs),
+    Query("ecs_memory", "AWS/ECS", "MemoryUtilization", "Average", 300, _ecs),
+    Query("cache_evictions", "AWS/ElastiCache", "Evictions", "Sum", 300, _cache, True),
+    Query("cache_hits", "AWS/ElastiCache", "CacheHits", "Sum", 300, _cache),
+    Query("cache_misses", "AWS/ElastiCache", "CacheMisses", "Sum", 300, _cache, True),
+)
+
+
+class Series(Model):
+    key: str
+    namespace: str
+    metric: str
+    stat: str
+    period_s: int
+    dimensions: dict[str, str]
+    zero_when_absent: bool = False
+    timestamps: tuple[datetime, ...] = ()  # ascending
+    values: tuple[float, ...] = ()
+
+    @property
+    def name(self) -> str:
+        dims = ", ".join(f"{k}={v}" for k, v in self.dimensions.items())
+        return f"{self.namespace} {self.metric} {self.stat} ({dims})"
+
+    def last(self, minutes: float, now: datetime) -> tuple[float, ...]:
+        """The values of the last `minutes` (by the start of each period)."""
+        since = now - timedelta(minutes=minutes)
+        return tuple(v for t, v in zip(self.timestamps, self.values, strict=True) if t >= since)
+
+
+class Metrics(Model):
+    start: datetime
+    end: datetime
+    series: dict[str, Series]
+
+    def window(self, key: str, minutes: float) -> tuple[float, ...]:
+        """The series' values of the last `minutes`; inconclusive when there are none to read.
+
+        A series CloudWatch publishes only when it is not zero reads as (0.0,) instead.
+        """
+        series = self.series.get(key)
+        if series is None:
+            inconclusive(f"metric {key} is not configured for this environment")
+        values = series.last(minutes, self.end)
+        if values:
+            return values
+        if series.zero_when_absent:
+            return (0.0,)
+        inconclusive(
+            f"no datapoints for {series.name} in the last {minutes:g} min: "
+            "is the resource publishing metrics, and is the name in the environment file right?"
+        )
+
+
+def load_balancer_dimension(ctx: Context) -> str:
+    """The ALB's CloudWatch dimension: from the environment file, or from its ARN."""
+    if ctx.target.alb.dimension:
+        return ctx.target.alb.dimension
+
+    def read() -> str:
+        elb = ctx.aws.client("elbv2")
+        arn = elb.describe_load_balancers(Names=[ctx.target.alb.name])["LoadBalancers"][0]
+        return arn["LoadBalancerArn"].split(":loadbalancer/")[1]
+
+    return ctx.once("elasticloadbalancing:DescribeLoadBalancers", read)
+
+
+@source(
+    "metrics",
+    actions=("cloudwatch:GetMetricData", "elasticloadbalancing:DescribeLoadBalancers"),
+)
+def metrics(ctx: Context) -> Metrics:
+    """The last hour of every metric the checks grade: ALB, RDS, ECS and cache, in one call."""
+    lb = load_balancer_dimension(ctx)
+    wanted = {q.key: (q, q.dimensions(ctx.target, lb)) for q in QUERIES}
+    wanted = {k: (q, d) for k, (q, d) in wanted.items() if d is not None}
+    start, end = ctx.now - timedelta(minutes=WINDOW_MINUTES), ctx.now
+    queries = [
+        {
+            "Id": key,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": q.namespace,
+                    "MetricName": q.metric,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+                },
+                "Period": q.period_s,
+                "Stat": q.stat,
+            },
+        }
+        for key, (q, dims) in wanted.items()
+    ]
+    found: dict[str, tuple[list[datetime], list[float]]] = {k: ([], []) for k in wanted}
+    pages = ctx.aws.client("cloudwatch").get_paginator("get_metric_data")
+    for page in pages.paginate(
+        MetricDataQueries=queries, StartTime=start, EndTime=end, ScanBy="TimestampAscending"
+    ):
+        for result in page["MetricDataResults"]:
+            found[result["Id"]][0].extend(result["Timestamps"])
+            found[result["Id"]][1].extend(result["Values"])
+    series = {}
+    for key, (q, dims) in wanted.items():
+        pairs = sorted(zip(*found[key], strict=True))
+        series[key] = Series(
+            key=key,
+            namespace=q.namespace,
+            metric=q.metric,
+            stat=q.stat,
+            period_s=q.period_s,
+            dimensions=dims,
+            zero_when_absent=q.zero_when_absent,
+            timestamps=tuple(t for t, _ in pairs),
+            values=tuple(float(v) for _, v in pairs),
+        )
+    return Metrics(start=start, end=end, series=series)

@@ -1,0 +1,108 @@
+"""Metric effects: the hour of CloudWatch datapoints behind every series the checks read.
+
+The healthy world has a steady hour of each series; a fault overwrites the last minutes
+of some of them. Nothing is written until every fault is staged (moto cannot delete a
+datapoint), then one value per minute is published per series. moto computes no
+percentiles, so `p95` and friends are computed here, in the simulator's process.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from moto.cloudwatch.models import Statistics
+
+from opscheck.evidence.metrics import QUERIES, WINDOW_MINUTES
+from opscheck.simulator.catalog import Fault
+from opscheck.simulator.effects import Change, effect, finish, seed
+from opscheck.simulator.world import World
+
+GIB = 1024**3
+HEALTHY = {
+    "alb_requests": 1200.0,
+    "alb_target_5xx": 2.0,
+    "alb_response_time_p95": 0.35,
+    "rds_cpu": 22.0,
+    "rds_free_storage": 35.0 * GIB,
+    "rds_connections": 40.0,
+    "ecs_cpu": 35.0,
+    "ecs_memory": 55.0,
+    "cache_hits": 5000.0,
+    "cache_misses": 250.0,
+}
+_moto_statistic = Statistics.get_statistics_for_type
+
+
+def _statistic(stats: Statistics, stat: str) -> Any:
+    percentile = re.fullmatch(r"p(\d+(?:\.\d+)?)", stat)
+    if not percentile:
+        return _moto_statistic(stats, stat)
+    values = sorted(stats.metric_single_values_list)
+    if not values:
+        return None
+    rank = math.ceil(float(percentile[1]) / 100 * len(values))  # nearest rank
+    return values[max(rank, 1) - 1]
+
+
+Statistics.get_statistics_for_type = _statistic  # type: ignore[method-assign]
+
+
+@seed
+def steady_hour(world: World) -> None:
+    for key, value in HEALTHY.items():
+        world.series[key] = [value] * WINDOW_MINUTES
+
+
+class SeriesChange(Change):
+    value: float | None = None  # None: no datapoints at all in those minutes
+    minutes: int = 5
+
+
+class MetricsChange(Change):
+    model_config = Change.model_config | {"extra": "allow"}
+
+    def changes(self) -> dict[str, SeriesChange]:
+        return {k: SeriesChange.model_validate(v) for k, v in (self.model_extra or {}).items()}
+
+
+@effect("metrics", MetricsChange)
+def change_metrics(world: World, change: MetricsChange, fault: Fault) -> None:
+    known = {q.key for q in QUERIES}
+    for key, series in change.changes().items():
+        if key not in known:
+            raise ValueError(
+                f"fault '{fault.name}': unknown metric '{key}' ({', '.join(sorted(known))})"
+            )
+        values = world.series.setdefault(key, [None] * WINDOW_MINUTES)
+        values[-series.minutes :] = [series.value] * series.minutes
+
+
+@finish
+def publish(world: World) -> None:
+    lb = world.load_balancer_dimension
+    queries = {q.key: q for q in QUERIES}
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    data: dict[str, list[dict[str, Any]]] = {}
+    for key, values in world.series.items():
+        q = queries[key]
+        dims = q.dimensions(world.target, lb)
+        if dims is None:
+            continue
+        for minute, value in enumerate(values):
+            if value is None:
+                continue
+            data.setdefault(q.namespace, []).append(
+                {
+                    "MetricName": q.metric,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+                    "Timestamp": now - timedelta(minutes=WINDOW_MINUTES - minute - 0.5),
+                    "Value": value,
+                }
+            )
+    cloudwatch = world.client("cloudwatch")
+    for namespace, datums in data.items():
+        for i in range(0, len(datums), 1000):
+            cloudwatch.put_metric_data(Namespace=namespace, MetricData=datums[i : i + 1000])
