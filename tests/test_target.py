@@ -151,7 +151,7 @@ def test_unknown_key_lists_the_allowed_keys(tmp_path: Path) -> None:
     message = error_of(tmp_path, VALID.replace('service = "s"', 'service = "s"\nservce = "s"'))
     assert message == (
         "environments/x.toml: unknown key 'ecs.servce'"
-        " (expected one of: cluster, log_group, service, task_family)"
+        " (expected one of: cluster, log_group, required_env, service, task_family)"
     )
 
 

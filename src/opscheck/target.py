@@ -81,6 +81,9 @@ class EcsConfig(_Table):
     service: Name = Field(description="the ECS service name")
     task_family: Name = Field(description="the task definition family")
     log_group: Name = Field(description="the CloudWatch log group of the tasks")
+    required_env: list[Name] = Field(
+        [], description="variables the essential container must have (plain or secret)"
+    )
 
 
 class AlbConfig(_Table):
@@ -110,6 +113,9 @@ class CloudWatchConfig(_Table):
 
 class AppConfig(_Table):
     health_url: OptionalUrl = Field(None, description="the application's health endpoint")
+    dependencies: dict[str, Url] = Field(
+        {}, description="health URLs of the external APIs the service depends on, by name"
+    )
     health_timeout_s: float = Field(5.0, gt=0, description="seconds to wait for the health URL")
 
 
@@ -128,9 +134,37 @@ class GithubConfig(_Table):
     token_env: EnvName = Field("GITHUB_TOKEN", description="the variable holding the token")
 
 
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
 class ThresholdsConfig(_Table):
+    """Limits the checks grade against. Defaults are the runbook's numbers where it gives one
+    (its severity table and scenarios), and common practice where it does not."""
+
     min_running_tasks: int = Field(1, ge=0, description="running tasks must reach this too")
     stopped_task_window_minutes: int = Field(60, ge=1, description="how far back stops count")
+    # Runbook: P1 "High error rate (>10% requests)", P2 "elevated error rate (>5%)".
+    error_rate_p1: Fraction = Field(0.10, description="5xx share of requests that is P1")
+    error_rate_p2: Fraction = Field(0.05, description="5xx share of requests that is P2")
+    # Runbook, scenario 2: ">100 errors in 5 minutes".
+    error_lines_5m: int = Field(100, ge=0, description="ERROR log lines in 5 minutes")
+    sentry_events_5m: int = Field(100, ge=0, description="Sentry error events in 5 minutes")
+    # Runbook: scenario 4 "P95 latency >2 seconds" (P2), P1 "slow response (>5s)".
+    p95_latency_p2_s: float = Field(2.0, gt=0, description="p95 response time that is P2")
+    p95_latency_p1_s: float = Field(5.0, gt=0, description="p95 response time that is P1")
+    rds_cpu_percent: float = Field(80.0, gt=0, le=100, description="RDS CPU average that is high")
+    ecs_cpu_percent: float = Field(85.0, gt=0, le=100, description="ECS CPU average that is high")
+    ecs_memory_percent: float = Field(85.0, gt=0, le=100, description="ECS memory that is high")
+    rds_min_free_storage: Fraction = Field(0.10, description="share of storage that must be free")
+    rds_connections_ratio: Fraction = Field(0.90, description="share of max_connections in use")
+    rds_max_connections: int | None = Field(
+        None, ge=1, description="max_connections, when it is not the default for the class"
+    )
+    cache_min_hit_rate: Fraction = Field(0.80, description="Redis hit rate below which it misses")
+    cache_max_evictions: int = Field(0, ge=0, description="Redis evictions allowed in an hour")
+    backup_retention_days: int = Field(7, ge=1, description="automated backups kept at least")
+    snapshot_max_age_hours: float = Field(24.0, gt=0, description="newest snapshot at most")
+    deployment_stuck_minutes: int = Field(30, ge=1, description="a rollout in progress longer")
 
 
 class SimulatorConfig(_Table):
@@ -174,6 +208,8 @@ class Target(_Table):
     def token(self, service: Literal["sentry", "github"]) -> str | None:
         """The service's token from the environment variable the file names; never from the file."""
         section = self.sentry if service == "sentry" else self.github
+        if section and self.simulated:
+            return "simulated"  # the simulator's own APIs; never a real token
         return (os.environ.get(section.token_env) or None) if section else None
 
     def names(self) -> dict[str, str]:

@@ -14,11 +14,23 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from opscheck.target import Target
 
 READY_TIMEOUT_S = 60.0
+
+
+def local_paths(target: Target) -> dict[str, str]:
+    """Where the simulator's HTTP side serves each of the target's HTTP endpoints."""
+    paths = {
+        "health": urlsplit(target.app.health_url or "/health").path or "/",
+        "sentry": "/sentry/api/0",
+        "github": "/github",
+    }
+    for name, url in target.app.dependencies.items():
+        paths[f"dependency:{name}"] = f"/dependencies/{name}{urlsplit(url).path}"
+    return paths
 
 
 class SimulatorError(RuntimeError):
@@ -70,14 +82,28 @@ class Simulator:
         return cls(ready["aws"], ready["http"], ready["account"], process)
 
     def serve(self, target: Target) -> Target:
-        """Return the target pointed at this simulator: its AWS endpoint and its health URL."""
-        app = target.app
-        if app.health_url:
-            base = urlsplit(self.http_url)
-            url = urlsplit(app.health_url)._replace(scheme=base.scheme, netloc=base.netloc)
-            app = app.model_copy(update={"health_url": urlunsplit(url)})
-        aws = target.aws.model_copy(update={"endpoint_url": self.aws_url})
-        return target.model_copy(update={"aws": aws, "app": app})
+        """Return the target pointed at this simulator: AWS, the app, Sentry, GitHub, dependencies.
+
+        Each is served by the simulator's HTTP side under a path of its own (see `paths`).
+        """
+        paths = local_paths(target)
+        app = target.app.model_copy(
+            update={
+                "health_url": self.http_url + paths["health"] if target.app.health_url else None,
+                "dependencies": {
+                    n: self.http_url + paths[f"dependency:{n}"] for n in target.app.dependencies
+                },
+            }
+        )
+        update: dict[str, object] = {
+            "aws": target.aws.model_copy(update={"endpoint_url": self.aws_url}),
+            "app": app,
+        }
+        for name in ("sentry", "github"):
+            section = getattr(target, name)
+            if section is not None:
+                update[name] = section.model_copy(update={"api_base": self.http_url + paths[name]})
+        return target.model_copy(update=update)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

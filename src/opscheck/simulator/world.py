@@ -12,7 +12,6 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 
@@ -50,8 +49,15 @@ class World:
     load_balancer_dimension: str = ""
 
     @property
+    def paths(self) -> dict[str, str]:
+        """Where the HTTP side serves the app's health, Sentry, GitHub and each dependency."""
+        from opscheck.simulator import local_paths
+
+        return local_paths(self.target)
+
+    @property
     def health_path(self) -> str:
-        return urlsplit(self.target.app.health_url or "/health").path or "/"
+        return self.paths["health"]
 
     def client(self, service: str) -> Any:
         return boto3.client(
