@@ -14,6 +14,8 @@ from opscheck.evidence.cloudwatch import Alarms
 from opscheck.evidence.ecs import EcsService, StoppedTasks
 from opscheck.evidence.elb import TargetHealth
 from opscheck.evidence.http import HealthResponse
+from opscheck.evidence.metrics import Metrics
+from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.outcomes import inconclusive
 
 
@@ -52,3 +54,15 @@ def alarms(evidence: Evidence) -> Alarms:
 def health_endpoint(evidence: Evidence) -> HealthResponse:
     """One GET of the application's health URL."""
     return _read(evidence, "health_endpoint")
+
+
+@pytest.fixture
+def task_definitions(evidence: Evidence) -> TaskDefinitions:
+    """The family's ACTIVE revisions and the configuration of the revision the service runs."""
+    return _read(evidence, "task_definitions")
+
+
+@pytest.fixture
+def metrics(evidence: Evidence) -> Metrics:
+    """The last hour of ALB, RDS, ECS and cache metrics (one GetMetricData call)."""
+    return _read(evidence, "metrics")

@@ -12,6 +12,7 @@ from opscheck.evidence.cloudwatch import Alarm, Alarms
 from opscheck.evidence.ecs import ContainerExit, EcsService, StoppedTask, StoppedTasks
 from opscheck.evidence.elb import TargetHealth, TargetState
 from opscheck.evidence.http import HealthResponse
+from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.outcomes import Inconclusive
 from opscheck.target import Target, load
 
@@ -138,8 +139,21 @@ REPLACED_BY_DEPLOYMENT = task(
 )
 APP_CRASHED = task("Essential container in task exited", ContainerExit(name="backend", exit_code=1))
 
+REVISIONS = TaskDefinitions(
+    family="saaspe-production-backend",
+    active_revisions=(41, 42, 43),
+    current_arn=f"{TASK_DEFINITION}:43",
+)
+
+
+def image_check(evidence: StoppedTasks, facts: dict[str, str] | None = None) -> None:
+    """The image check with revisions 41-43 active and 43 deployed; it records into `facts`."""
+    recorded = {} if facts is None else facts
+    scenario1.test_no_tasks_failed_to_pull_their_image(evidence, REVISIONS, recorded.__setitem__)
+
+
 CAUSE_CHECKS = (
-    scenario1.test_no_tasks_failed_to_pull_their_image,
+    image_check,
     scenario1.test_no_tasks_killed_out_of_memory,
     scenario1.test_no_tasks_failed_on_configuration,
 )
@@ -378,6 +392,13 @@ def test_stopped_task_classifiers(
 # -- the cause checks ------------------------------------------------------------------------
 
 
+def test_image_check_names_the_revision_to_roll_back_to() -> None:
+    facts: dict[str, str] = {}
+    with pytest.raises(AssertionError, match=r"roll back to saaspe-production-backend:42$"):
+        image_check(stopped(IMAGE_PULL_FAILED), facts)
+    assert facts == {"opscheck.fact.rollback_to": "saaspe-production-backend:42"}
+
+
 @pytest.mark.parametrize("check", CAUSE_CHECKS, ids=lambda c: c.__name__)
 def test_cause_checks_pass_on_no_stopped_tasks(check) -> None:  # type: ignore[no-untyped-def]
     check(stopped())
@@ -398,7 +419,7 @@ def test_image_pull_failure_fails_the_image_check() -> None:
         "latest: saaspe-production-backend:43 TaskFailedToStart: CannotPullContainerError"
     )
     with pytest.raises(AssertionError, match=re.escape(expected)):
-        scenario1.test_no_tasks_failed_to_pull_their_image(evidence)
+        image_check(evidence)
     scenario1.test_no_tasks_killed_out_of_memory(evidence)
     scenario1.test_no_tasks_failed_on_configuration(evidence)
 
@@ -409,7 +430,7 @@ def test_out_of_memory_fails_the_memory_check_naming_the_exit_code() -> None:
         scenario1.test_no_tasks_killed_out_of_memory(evidence)
     assert "OutOfMemoryError: Container killed due to memory usage" in str(failure.value)
     assert "(backend exit 137)" in str(failure.value)
-    scenario1.test_no_tasks_failed_to_pull_their_image(evidence)
+    image_check(evidence)
     scenario1.test_no_tasks_failed_on_configuration(evidence)
 
 
@@ -434,7 +455,7 @@ def test_unresolvable_secret_fails_the_configuration_check() -> None:
     with pytest.raises(AssertionError, match="failed on their configuration") as failure:
         scenario1.test_no_tasks_failed_on_configuration(evidence)
     assert "ResourceInitializationError: unable to pull secrets" in str(failure.value)
-    scenario1.test_no_tasks_failed_to_pull_their_image(evidence)
+    image_check(evidence)
     scenario1.test_no_tasks_killed_out_of_memory(evidence)
 
 

@@ -41,3 +41,11 @@ def test_an_aws_compatible_endpoint_is_passed_to_the_cli():
         "aws --endpoint-url http://127.0.0.1:4566 ecs update-service"
     )
     assert fill("gh run list --limit 5", local, PRODUCTION.names()) == "gh run list --limit 5"
+
+
+def test_the_rollback_revision_the_evidence_found_replaces_the_runbook_s():
+    command = "aws ecs update-service \\\n  --task-definition saaspe-production-backend:2 \\\n"
+    facts = {"rollback_to": "saaspe-production-backend:41"}
+    filled = fill(command, PRODUCTION, PRODUCTION.names(), facts)
+    assert "--task-definition saaspe-production-backend:41 \\" in filled
+    assert fill(command, PRODUCTION, PRODUCTION.names()) == command

@@ -55,6 +55,9 @@ def test_summary_says_what_the_runbook_says(tmp_path):
     assert "L1 On-Call Engineer (0-15 min) -> L2 DevOps Lead (15-30 min)" in out
     assert "L4 CTO/CEO (>60 min)" in out
     assert "CannotPullContainerError" in out
+    # The runbook hard-codes revision 2; the evidence says the last good one is 3.
+    assert "--task-definition saaspe-production-backend:3 \\" in out
+    assert "backend:2" not in out
 
 
 def test_cause_without_a_runbook_branch_says_so(tmp_path):

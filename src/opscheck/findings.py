@@ -13,6 +13,9 @@ import pytest
 
 SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
 INCONCLUSIVE = "opscheck.inconclusive"
+# A check states a fact its evidence established with
+# record_property("opscheck.fact.rollback_to", "family:3"): reports use it to fill commands.
+FACT = "opscheck.fact."
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Finding:
     kind: str
     severity: str
     message: str
+    facts: tuple[tuple[str, str], ...] = ()
 
     @property
     def check(self) -> str:
@@ -53,6 +57,9 @@ class Finding:
             kind=str(props["opscheck.kind"]),
             severity=str(props["opscheck.severity"]),
             message=message,
+            facts=tuple(
+                (k.removeprefix(FACT), str(v)) for k, v in props.items() if k.startswith(FACT)
+            ),
         )
 
 

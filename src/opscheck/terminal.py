@@ -29,14 +29,15 @@ def render(
     reference: dict[str, str],
 ) -> None:
     """Write the summary of failed and inconclusive findings with `write(line, **markup)`."""
+    facts = {key: value for f in findings for key, value in f.facts}
     failed = [f for f in findings if f.outcome == "failed"]
     unsure = [f for f in findings if f.outcome == "inconclusive"]
     for (_, slug), group in groupby(failed, key=lambda f: (f.rank, f.section)):
         found = list(group)
         if slug in {s.slug for s in runbook.scenarios}:
-            _scenario(write, found, runbook.scenario(slug), runbook, target, reference)
+            _scenario(write, found, runbook.scenario(slug), runbook, target, reference, facts)
         else:
-            _section(write, found, runbook.section(slug), runbook, target, reference)
+            _section(write, found, runbook.section(slug), runbook, target, reference, facts)
     if unsure:
         write("")
         write(
@@ -83,11 +84,12 @@ def _section(
     runbook: Runbook,
     target: Target,
     reference: dict[str, str],
+    facts: dict[str, str],
 ) -> None:
     _heading(write, failed, section.title, section.anchor, runbook)
     if section.commands:
         write(f"{INDENT}commands ({target.name}):")
-        _commands(write, section.commands, target, reference)
+        _commands(write, section.commands, target, reference, facts)
     write(f"{INDENT}escalation: {_escalation(runbook)}")
 
 
@@ -98,6 +100,7 @@ def _scenario(
     runbook: Runbook,
     target: Target,
     reference: dict[str, str],
+    facts: dict[str, str],
 ) -> None:
     title = f"{scenario.number}. {scenario.title}"
     _heading(write, failed, title, scenario.anchor, runbook)
@@ -115,12 +118,12 @@ def _scenario(
             write(f"{INDENT}  the runbook has no resolution branch for this cause")
             continue
         write(f"{INDENT}  resolution, '{branch.title}':")
-        _commands(write, branch.commands, target, reference)
+        _commands(write, branch.commands, target, reference, facts)
         for note in branch.notes:
             write(f"{INDENT}    - {note}")
 
     write(f"{INDENT}diagnosis ({target.name}):")
-    _commands(write, scenario.diagnosis, target, reference)
+    _commands(write, scenario.diagnosis, target, reference, facts)
     write(f"{INDENT}escalation: {_escalation(runbook)}")
 
 
@@ -129,12 +132,16 @@ def _escalation(runbook: Runbook) -> str:
 
 
 def _commands(
-    write: Write, commands: tuple[Command, ...], target: Target, ref: dict[str, str]
+    write: Write,
+    commands: tuple[Command, ...],
+    target: Target,
+    ref: dict[str, str],
+    facts: dict[str, str],
 ) -> None:
     for command in commands:
         if command.purpose:
             write(f"{INDENT}    # {command.purpose}", cyan=True)
-        for line in fill(command.text, target, ref).splitlines():
+        for line in fill(command.text, target, ref, facts).splitlines():
             write(f"{INDENT}    {line}")
 
 
