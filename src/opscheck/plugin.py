@@ -19,7 +19,7 @@ from opscheck import mapping, terminal
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.outcomes import Failure, Inconclusive
 from opscheck.run import CATALOG, CHECKS, Run
-from opscheck.runbook import RunbookError
+from opscheck.runbook import Runbook, RunbookError
 from opscheck.simulator import SimulatorError
 from opscheck.simulator.catalog import CatalogError
 from opscheck.simulator.catalog import load as load_catalog
@@ -28,6 +28,7 @@ from opscheck.target import TargetError
 
 RUN = pytest.StashKey[Run]()
 MAPPING = pytest.StashKey[mapping.Mapping]()
+COVERAGE = pytest.StashKey[dict[str, tuple[str, ...]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -184,6 +185,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.user_properties.extend(found.as_properties())
     if problems:
         raise pytest.UsageError("checks not mapped to the runbook:\n  " + "\n  ".join(problems))
+    coverage: dict[str, list[str]] = {}
+    for item in items:
+        if MAPPING in item.stash:
+            coverage.setdefault(item.stash[MAPPING].section, []).append(item.name)
+    config.stash[COVERAGE] = {section: tuple(names) for section, names in coverage.items()}
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -228,6 +234,21 @@ def _evidence_lines(evidence: Evidence) -> list[str]:
     if unavailable:
         read += f"; UNAVAILABLE: {', '.join(sorted(unavailable))}"
     return [account, read]
+
+
+@pytest.fixture(scope="session")
+def runbook(request: pytest.FixtureRequest) -> Runbook:
+    """The runbook the checks map to."""
+    return request.config.stash[RUN].runbook
+
+
+@pytest.fixture(scope="session")
+def check_coverage(request: pytest.FixtureRequest) -> dict[str, tuple[str, ...]]:
+    """Every runbook section or scenario mapped by a check in checks/, with those checks' names.
+
+    Counted over everything collected, before -m or -k deselect: a selection is not a gap.
+    """
+    return request.config.stash[COVERAGE]
 
 
 @pytest.fixture(scope="session")

@@ -165,6 +165,10 @@ class ThresholdsConfig(_Table):
     backup_retention_days: int = Field(7, ge=1, description="automated backups kept at least")
     snapshot_max_age_hours: float = Field(24.0, gt=0, description="newest snapshot at most")
     deployment_stuck_minutes: int = Field(30, ge=1, description="a rollout in progress longer")
+    dependency_slow_s: float = Field(2.0, gt=0, description="an external API answering slower")
+    traffic_spike_ratio: float = Field(
+        3.0, gt=1, description="requests in 5 minutes against the hour's average, a spike"
+    )
 
 
 class SimulatorConfig(_Table):

@@ -15,10 +15,23 @@ class TargetState(Model):
     description: str | None = None
 
 
+class HealthCheck(Model):
+    """The target group's own health check: how the ALB decides a target is healthy."""
+
+    enabled: bool = False
+    protocol: str | None = None
+    path: str | None = None
+    interval_s: int | None = None
+    healthy_threshold: int | None = None
+    unhealthy_threshold: int | None = None
+    matcher: str | None = None
+
+
 class TargetHealth(Model):
     target_group: str
     exists: bool = True
     targets: tuple[TargetState, ...] = ()
+    health_check: HealthCheck = HealthCheck()
 
     @property
     def healthy(self) -> tuple[TargetState, ...]:
@@ -47,9 +60,19 @@ def target_health(ctx: Context) -> TargetHealth:
         if error.response["Error"]["Code"] != "TargetGroupNotFound":
             raise
         return TargetHealth(target_group=name, exists=False)
-    answer = elb.describe_target_health(TargetGroupArn=groups[0]["TargetGroupArn"])
+    group = groups[0]
+    answer = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
     return TargetHealth(
         target_group=name,
+        health_check=HealthCheck(
+            enabled=group.get("HealthCheckEnabled", False),
+            protocol=group.get("HealthCheckProtocol"),
+            path=group.get("HealthCheckPath"),
+            interval_s=group.get("HealthCheckIntervalSeconds"),
+            healthy_threshold=group.get("HealthyThresholdCount"),
+            unhealthy_threshold=group.get("UnhealthyThresholdCount"),
+            matcher=(group.get("Matcher") or {}).get("HttpCode"),
+        ),
         targets=tuple(
             TargetState(
                 id=d["Target"]["Id"],

@@ -7,6 +7,7 @@ standard input closes, so it never outlives the process that started it.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
@@ -14,12 +15,13 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
 from opscheck.simulator import app, catalog, effects
-from opscheck.simulator.world import ACCOUNT, seed
+from opscheck.simulator.world import ACCOUNT, World, seed
 from opscheck.target import TargetError, load
 
 
@@ -35,11 +37,34 @@ def with_latency(wsgi: Any, latency_ms: int) -> Any:
     return delayed
 
 
-def serve_aws(latency_ms: int) -> str:
+def with_answers(wsgi: Any, world: dict[str, World]) -> Any:
+    """Answer the query-protocol actions moto lacks (effects.ANSWERS) before moto sees them."""
+
+    def answering(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") == "POST" and effects.ANSWERS and "world" in world:
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(size)
+            environ["wsgi.input"] = io.BytesIO(body)
+            params = dict(parse_qsl(body.decode("utf-8", "replace")))
+            action = params.get("Action", "")
+            if action in effects.ANSWERS:
+                payload = effects.ANSWERS[action](world["world"], params).encode()
+                start_response(
+                    "200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))]
+                )
+                return [payload]
+        return wsgi(environ, start_response)
+
+    return answering
+
+
+def serve_aws(latency_ms: int, world: dict[str, World]) -> str:
     server = make_server(
         "127.0.0.1",
         0,
-        with_latency(DomainDispatcherApplication(create_backend_app), latency_ms),
+        with_latency(
+            with_answers(DomainDispatcherApplication(create_backend_app), world), latency_ms
+        ),
         threaded=True,
         request_handler=MotoRequestHandler,
     )
@@ -63,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     latency_ms = target.simulator.latency_ms if target.simulator else 0
-    aws_url = serve_aws(latency_ms)
     effects.load_all()
-    world = seed(aws_url, target)
+    seeded: dict[str, World] = {}
+    aws_url = serve_aws(latency_ms, seeded)
+    world = seeded["world"] = seed(aws_url, target)
     for add in effects.SEEDS:
         add(world)
     try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-ENVELOPE = {"summary", "scenario", "cause", "severity", "expect_failing"}
+ENVELOPE = {"summary", "scenario", "cause", "severity", "expect_failing", "expect_inconclusive"}
 
 
 class Fault(BaseModel):
@@ -25,7 +25,8 @@ class Fault(BaseModel):
     scenario: str  # scenario slug, or section anchor
     cause: str | None = None
     severity: str | None = None  # expected severity of the failures, if not the scenario's
-    expect_failing: tuple[str, ...]
+    expect_failing: tuple[str, ...] = ()
+    expect_inconclusive: tuple[str, ...] = ()  # checks that then cannot look (a 403, say)
     effects: dict[str, Any] = {}
 
 

@@ -1,8 +1,8 @@
 """What faults can change, and how the healthy world is seeded beyond its base topology.
 
 Each module here registers effects (a fault key, the pydantic model of its value, and a
-function applying it to the world), seeds (functions run once on the healthy world) and
-finishers (run once all faults are staged).
+function applying it to the world), seeds (functions run once on the healthy world),
+finishers (run once all faults are staged) and answers (for AWS actions moto lacks).
 Modules are found by name, so a new area of the simulation is one new module.
 """
 
@@ -35,6 +35,9 @@ class Effect:
 EFFECTS: dict[str, Effect] = {}
 SEEDS: list[Callable[[World], None]] = []
 FINISHERS: list[Callable[[World], None]] = []
+# AWS query-protocol actions moto does not implement, answered by the simulator itself:
+# action -> function(world, params) returning the XML body of a 200 answer.
+ANSWERS: dict[str, Callable[[World, dict[str, str]], str]] = {}
 
 
 def effect(key: str, model: type[Change]) -> Callable[[Any], Any]:
@@ -57,6 +60,16 @@ def finish(function: Callable[[World], None]) -> Callable[[World], None]:
     """Register a function run once every fault is staged (to publish what they planned)."""
     FINISHERS.append(function)
     return function
+
+
+def answer(action: str) -> Callable[[Any], Any]:
+    """Register the answer to a query-protocol action moto lacks (say so in the check too)."""
+
+    def register(function: Callable[[World, dict[str, str]], str]) -> Callable[..., str]:
+        ANSWERS[action] = function
+        return function
+
+    return register
 
 
 def load_all() -> None:
