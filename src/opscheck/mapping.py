@@ -23,6 +23,10 @@ KINDS = {
     "config": "is it set up right",
     "readiness": "can we deploy and roll back",
 }
+DATABASE = (
+    "database: checks of the database: scenario 3, causes that name the database, "
+    "and every check that reads RDS evidence"
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,13 @@ class Mapping:
     @property
     def severity(self) -> str:
         return self.severities[0]
+
+    def about_the_database(self, fixtures: list[str]) -> bool:
+        return (
+            self.section == "database-unavailable"
+            or "database" in (self.cause or "")
+            or any(name.startswith("rds_") for name in fixtures)
+        )
 
     def as_properties(self) -> list[tuple[str, str]]:
         """The mapping as user_properties: they travel from xdist workers to the main process."""

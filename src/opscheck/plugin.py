@@ -83,6 +83,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 def pytest_configure(config: pytest.Config) -> None:
     for kind, meaning in mapping.KINDS.items():
         config.addinivalue_line("markers", f"{kind}: {meaning}")
+    config.addinivalue_line("markers", mapping.DATABASE)
     config.addinivalue_line(
         "markers",
         "runbook(section, cause=None, severity=None): the runbook scenario (or section) and "
@@ -182,6 +183,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for severity in found.severities:
             item.add_marker(severity.lower())
         item.add_marker(found.section)
+        if found.about_the_database(item.fixturenames):
+            item.add_marker("database")
         item.user_properties.extend(found.as_properties())
     if problems:
         raise pytest.UsageError("checks not mapped to the runbook:\n  " + "\n  ".join(problems))
