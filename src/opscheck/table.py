@@ -1,4 +1,4 @@
-"""Print every check as a row of a Markdown table: `python -m opscheck.table`.
+"""Print the checks and the evidence sources as Markdown tables: `python -m opscheck.table`.
 
 Section, check, the cause it detects, its kind, the severities it can report and the
 evidence it reads, taken from the checks themselves (collected, not run), so the
@@ -47,6 +47,15 @@ class _Collector:
             )
 
 
+def sources() -> str:
+    """Every evidence source, what it reads and the IAM actions it needs."""
+    rows = [
+        f"| `{s.name}` | {s.doc} | {', '.join(f'`{a}`' for a in s.actions) or 'HTTP only'} |"
+        for s in sorted(SOURCES.values(), key=lambda s: s.name)
+    ]
+    return "\n".join(["| source | what it reads | IAM actions |", "| --- | --- | --- |", *rows])
+
+
 def table(args: list[str] | None = None) -> str:
     collector = _Collector()
     code = pytest.main(
@@ -64,6 +73,8 @@ def main(argv: list[str] | None = None) -> Any:
     with contextlib.redirect_stdout(io.StringIO()):
         text = table(argv if argv is not None else sys.argv[1:])
     print(text)
+    print()
+    print(sources())
 
 
 if __name__ == "__main__":
