@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,40 +36,34 @@ class Outcome:
         return {name for name, c in self.checks.items() if c.outcome == outcome}
 
 
-def run_checks(tmp_path: Path, *args: str, timeout: float = 180) -> Outcome:
-    """Run the checks of this repository as a user would, in a subprocess, and read the results."""
-    junit = tmp_path / "junit.xml"
+def run_checks(
+    tmp_path: Path, *args: str, timeout: float = 180, env: dict | None = None
+) -> Outcome:
+    """Run the checks of this repository as a user would, in a subprocess; read summary.json."""
+    reports = tmp_path / "reports"
     command = [
         sys.executable,
         "-m",
         "pytest",
         "-p",
         "no:cacheprovider",
-        f"--junitxml={junit}",
+        f"--report-dir={reports}",
         *args,
     ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
     checks = {}
-    if junit.exists():
-        for case in ET.parse(junit).iter("testcase"):
-            props = {p.get("name"): p.get("value") for p in case.iter("property")}
-            problem = case.find("failure")
-            if problem is None:
-                problem = case.find("error")
-            message = "" if problem is None else problem.get("message", "")
-            if problem is None:
-                outcome = "passed"
-            elif "INCONCLUSIVE: " in message:  # setup errors read 'failed on setup with ...'
-                outcome = "inconclusive"
-            else:
-                outcome = "failed"
-            checks[case.get("name")] = CheckResult(
-                name=case.get("name"),
-                outcome=outcome,
-                section=props.get("opscheck.section", ""),
-                cause=props.get("opscheck.cause") or None,
-                severity=props.get("opscheck.severity", ""),
-                message=message,
+    summary = reports / "summary.json"
+    if summary.exists():
+        for c in json.loads(summary.read_text(encoding="utf-8"))["checks"]:
+            checks[c["check"]] = CheckResult(
+                name=c["check"],
+                outcome=c["outcome"],
+                section=c["section"],
+                cause=c["cause"],
+                severity=c["severity"],
+                message=c["message"],
             )
     return Outcome(done.returncode, done.stdout + done.stderr, checks)
 

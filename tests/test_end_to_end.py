@@ -14,16 +14,29 @@ from opscheck.simulator.catalog import load as load_catalog
 from tests.conftest import ROOT, run_checks
 
 CATALOG = load_catalog(ROOT / "fixtures/faults")
+# Findings of every run, healthy or not, that are true of this repository itself.
+KNOWN = {
+    # The shipped runbook's next review (2025-12-01) is past: a real finding, on every run.
+    "test_runbook_review_is_not_overdue",
+}
 RUNBOOK = load_runbook(ROOT / "runbook/incident-response.md")
 
 
-def test_healthy_production_passes_every_check(tmp_path):
-    result = run_checks(tmp_path)
+def test_healthy_production_passes_every_p0_check(tmp_path):
+    result = run_checks(tmp_path, "-m", "p0")
     assert result.returncode == 0, result.output
+    assert len(result.checks) >= 8
+    assert result.named("passed") == set(result.checks)
+    assert "SIMULATED" in result.output
+
+
+def test_healthy_production_fails_only_what_is_true_of_the_repository(tmp_path):
+    result = run_checks(tmp_path)
+    assert result.returncode == 1, result.output
     assert result.checks, "no checks ran"
-    assert result.named("failed") == set()
+    assert result.named("failed") == KNOWN
     assert result.named("inconclusive") == set()
-    assert len(result.named("passed")) == len(result.checks) >= 8
+    assert len(result.named("passed")) == len(result.checks) - len(KNOWN)
     assert "SIMULATED" in result.output
     assert "AWS account 123456789012" in result.output
 
@@ -33,7 +46,7 @@ def test_each_fault_flags_its_scenario_and_cause_only(tmp_path, fault):
     staged = CATALOG[fault]
     result = run_checks(tmp_path, "--simulate", fault)
     assert result.returncode == 1, result.output
-    failed = {name: result.checks[name] for name in result.named("failed")}
+    failed = {name: result.checks[name] for name in result.named("failed") - KNOWN}
     assert set(failed) == set(staged.expect_failing), result.output
     assert result.named("inconclusive") == set(staged.expect_inconclusive), result.output
     assert {c.section for c in failed.values()} == {staged.scenario}

@@ -28,6 +28,7 @@ class Finding:
     severity: str
     message: str
     facts: tuple[tuple[str, str], ...] = ()
+    evidence: tuple[str, ...] = ()  # the sources the check read
 
     @property
     def check(self) -> str:
@@ -60,6 +61,7 @@ class Finding:
             facts=tuple(
                 (k.removeprefix(FACT), str(v)) for k, v in props.items() if k.startswith(FACT)
             ),
+            evidence=tuple(filter(None, str(props.get("opscheck.evidence", "")).split(","))),
         )
 
 

@@ -7,6 +7,7 @@ Registered as the `opscheck` pytest11 entry point. Hooks stay thin; the work is 
 
 from __future__ import annotations
 
+import os
 import shutil
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,10 @@ import pytest
 from opscheck import findings as findings_module
 from opscheck import mapping, terminal
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
+from opscheck.evidence.collect import now
 from opscheck.outcomes import Failure, Inconclusive
+from opscheck.reports import RunContext, annotations, incident
+from opscheck.reports.write import write_all
 from opscheck.run import CATALOG, CHECKS, Run
 from opscheck.runbook import Runbook, RunbookError
 from opscheck.simulator import SimulatorError
@@ -52,6 +56,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         type=Path,
         help="write the evidence the checks looked at as JSON",
+    )
+    group.addoption(
+        "--report-dir",
+        dest="opscheck_report_dir",
+        metavar="DIR",
+        type=Path,
+        help="where summary.json, summary.md and incident.md are written (default: reports/)",
     )
     group.addoption(
         "--evidence",
@@ -117,6 +128,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line(
             "markers", f"{scenario.slug}: runbook scenario {scenario.number}. {scenario.title}"
         )
+    for section in run.runbook.sections:
+        config.addinivalue_line("markers", f"{section.anchor}: runbook section {section.title}")
     config.stash[RUN] = run
     if _is_xdist_controller(config) and _runs_checks(config) and not run.replay:
         config.add_cleanup(partial(shutil.rmtree, run.share_evidence(), ignore_errors=True))
@@ -186,6 +199,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if found.about_the_database(item.fixturenames):
             item.add_marker("database")
         item.user_properties.extend(found.as_properties())
+        used = [name for name in item.fixturenames if name in SOURCES]
+        item.user_properties.append(("opscheck.evidence", ",".join(used)))
     if problems:
         raise pytest.UsageError("checks not mapped to the runbook:\n  " + "\n  ".join(problems))
     coverage: dict[str, list[str]] = {}
@@ -325,6 +340,34 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     found = findings_module.collect(r for r in reports if isinstance(r, pytest.TestReport))
     if not found:
         return
-    terminalreporter.section("opscheck: what the runbook says", sep="=", bold=True)
     target = run.target if run.replay or run.simulator is None else run.simulator.serve(run.target)
+    account, caller = run.identity()
+    context = RunContext(
+        runbook=run.runbook,
+        target=target,
+        account=account,
+        caller=caller,
+        started_at=run.started_at,
+        finished_at=now(),
+        faults=tuple(run.faults),
+        replayed_from=str(run.replay) if run.replay else None,
+    )
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in annotations.lines(found, context):
+            terminalreporter.write_line(line)
+    terminalreporter.section("opscheck: what the runbook says", sep="=", bold=True)
     terminal.render(terminalreporter.write_line, found, run.runbook, target, run.reference)
+    folder = config.getoption("opscheck_report_dir") or config.rootpath / "reports"
+    written, errors = write_all(found, context, folder)
+    message = incident.render(found, context)
+    if message:
+        start = message.split("```")[1].strip()
+        terminalreporter.write_line("")
+        terminalreporter.write_line("incident message (runbook template, filled in):", bold=True)
+        for line in start.splitlines():
+            terminalreporter.write_line(f"    {line}")
+    if written:
+        names = ", ".join(str(p.relative_to(folder)) for p in written)
+        terminalreporter.write_line(f"opscheck: reports in {folder}: {names}")
+    for error in errors:
+        terminalreporter.write_line(f"opscheck: {error}; the verdict above stands", yellow=True)

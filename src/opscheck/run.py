@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -18,7 +19,7 @@ import requests
 from opscheck import runbook as runbook_module
 from opscheck import target as target_module
 from opscheck.aws import ReadOnlySession
-from opscheck.evidence import Context, Evidence, gather, read_actions
+from opscheck.evidence import Context, Evidence, Unavailable, gather, read_actions
 from opscheck.evidence.collect import now
 from opscheck.runbook import Runbook
 from opscheck.simulator import Simulator
@@ -44,6 +45,18 @@ class Run:
     save: Path | None = None
     simulator: Simulator | None = None
     evidence: Evidence | None = None
+    started_at: datetime = field(default_factory=now)
+
+    def identity(self) -> tuple[str | None, str | None]:
+        """The account and caller the evidence was read as, in this process or a worker's."""
+        evidence = self.evidence
+        shared = os.environ.get(SHARED_EVIDENCE)
+        if evidence is None and shared and (Path(shared) / "evidence.json").exists():
+            evidence = Evidence.load(Path(shared) / "evidence.json")
+        who = evidence.get("identity") if evidence else None
+        if who is None or isinstance(who, Unavailable):
+            return None, None
+        return who.account, who.arn  # type: ignore[attr-defined]
 
     @classmethod
     def load(cls, root: Path, env: str, **options: object) -> Run:

@@ -1,0 +1,56 @@
+"""Reports a run leaves in reports/: for tools, for the pipeline, for the on-call engineer.
+
+Every reporter reads findings and the runbook, never evidence internals or boto3. A report
+that cannot be written is said so in the terminal; the run's verdict does not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from opscheck.findings import Finding
+from opscheck.runbook import Runbook, Scenario
+from opscheck.target import Target
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every report says about the run besides its findings."""
+
+    runbook: Runbook
+    target: Target
+    account: str | None
+    caller: str | None
+    started_at: datetime
+    finished_at: datetime
+    faults: tuple[str, ...] = ()
+    replayed_from: str | None = None
+
+
+def scenario_of(runbook: Runbook, finding: Finding) -> Scenario | None:
+    return next((s for s in runbook.scenarios if s.slug == finding.section), None)
+
+
+def title_of(runbook: Runbook, finding: Finding) -> str:
+    scenario = scenario_of(runbook, finding)
+    if scenario is not None:
+        return f"{scenario.number}. {scenario.title}"
+    return runbook.section(finding.section).title
+
+
+def anchor_of(runbook: Runbook, finding: Finding) -> str:
+    scenario = scenario_of(runbook, finding)
+    return scenario.anchor if scenario is not None else runbook.section(finding.section).anchor
+
+
+def cause_of(runbook: Runbook, finding: Finding) -> str | None:
+    scenario = scenario_of(runbook, finding)
+    if scenario is None or finding.cause is None:
+        return None
+    return scenario.cause(finding.cause).text
+
+
+def problems(findings: list[Finding]) -> list[Finding]:
+    """Failed and inconclusive findings, worst severity first."""
+    return [f for f in findings if f.outcome != "passed"]

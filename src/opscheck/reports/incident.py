@@ -1,0 +1,87 @@
+"""reports/incident.md: the runbook's own templates filled in from the worst finding.
+
+The internal "Incident Start" message and the status page's "Investigating" text, ready to
+paste, and an incident log skeleton with the time of detection, the failing checks and the
+post-incident steps the runbook lists. Only what the evidence says is filled in: the owner
+stays the runbook's placeholder.
+"""
+
+from __future__ import annotations
+
+from opscheck.findings import Finding
+from opscheck.reports import RunContext, cause_of, problems, scenario_of, title_of
+
+
+def _brief(run: RunContext, same: list[Finding]) -> str:
+    causes = list(dict.fromkeys(c for f in same if (c := cause_of(run.runbook, f))))
+    title = title_of(run.runbook, same[0]).split(". ", 1)[-1]
+    return f"{title} on {run.target.name}" + (f" (likely: {'; '.join(causes)})" if causes else "")
+
+
+def _public(run: RunContext, worst: Finding) -> str:
+    """Words for customers: the runbook's own definition of the severity, not internal names."""
+    definition = run.runbook.severities[worst.severity].definition
+    return definition.split(",")[0].strip().lower()
+
+
+def render(findings: list[Finding], run: RunContext) -> str | None:
+    """The filled templates and log, or None when no scenario's health check failed.
+
+    An incident is what the runbook's scenarios describe happening now: a failed
+    configuration or readiness check, or one of a section such as the runbook's own
+    maintenance, is a finding to fix, not an incident to announce.
+    """
+    bad = [
+        f
+        for f in problems(findings)
+        if f.outcome == "failed" and f.kind == "health" and scenario_of(run.runbook, f)
+    ]
+    if not bad:
+        return None
+    worst = bad[0]
+    same = [f for f in bad if f.section == worst.section]
+    impact = "; ".join(" ".join(f.message.split())[:160] for f in same[:3])
+    posted = f"{run.finished_at:%H:%M}"
+    start = (
+        run.runbook.template("Incident Start")
+        .text.replace("[P0/P1/P2]", worst.severity)
+        .replace("[Brief Description]", _brief(run, same))
+        .replace("[What's affected]", impact)
+    )
+    public = (
+        run.runbook.template("Investigating")
+        .text.replace("[issue description]", _public(run, worst))
+        .replace("[Time]", posted)
+    )
+    steps = [
+        f"- [ ] {when}: {', '.join(items)}" for when, items in run.runbook.post_incident.items()
+    ]
+    failing = [f"- {f.severity} {title_of(run.runbook, f)}: `{f.check}`" for f in bad]
+    return "\n".join(
+        [
+            f"# Incident: {_brief(run, same)}",
+            "",
+            "## Internal (Slack): Incident Start",
+            "```",
+            start,
+            "```",
+            "",
+            "## External (Status Page): Investigating",
+            "```",
+            public,
+            "```",
+            "",
+            "## Incident log",
+            f"- Time of detection: {run.finished_at:%Y-%m-%d %H:%M} UTC "
+            f"(opscheck on {run.target.name})",
+            "- Time of resolution: ",
+            "- Failing checks:",
+            *[f"  {line}" for line in failing],
+            "- Actions taken: ",
+            "- People involved: ",
+            "",
+            "## Post-incident (from the runbook)",
+            *steps,
+            "",
+        ]
+    )

@@ -1,0 +1,79 @@
+"""reports/summary.json: the run as data, the contract for other tools.
+
+Fields (schema 1):
+  schema            1; a change that removes or renames a field raises it
+  verdict           "pass" when every check passed, else "fail"
+  target            {name, region, simulated, account, caller}
+  runbook           {path, version}
+  started_at, finished_at   ISO 8601, UTC
+  faults            faults staged in the simulated production, if any
+  replayed_from     the saved evidence checked, if the run read no live source
+  counts            {passed, failed, inconclusive}
+  checks            one object per check, ordered by severity, section, then id:
+    id              the pytest node id
+    check           the check's function name
+    outcome         "passed" | "failed" | "inconclusive"
+    severity        "P0".."P3": for a failure the severity the evidence warrants,
+                    otherwise the worst the check can report
+    section         the runbook scenario slug or section anchor it maps to
+    section_title   e.g. "1. All ECS Tasks Down"
+    anchor          the GitHub anchor of that section in the runbook
+    cause           the common cause's slug, or null for a symptom
+    cause_text      the cause as the runbook words it, or null
+    kind            "health" | "config" | "readiness"
+    message         what was measured against which threshold, or why it could not look
+    evidence        the evidence sources it read (keys of the saved evidence file)
+    facts           what the check established for the reports (e.g. rollback_to)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opscheck.findings import Finding
+from opscheck.reports import RunContext, anchor_of, cause_of, title_of
+
+SCHEMA = 1
+
+
+def build(findings: list[Finding], run: RunContext) -> dict[str, Any]:
+    book = run.runbook
+    ordered = sorted(findings, key=lambda f: (f.rank, f.section, f.nodeid))
+    counts = {
+        o: sum(f.outcome == o for f in findings) for o in ("passed", "failed", "inconclusive")
+    }
+    return {
+        "schema": SCHEMA,
+        "verdict": "pass" if counts["passed"] == len(findings) else "fail",
+        "target": {
+            "name": run.target.name,
+            "region": run.target.aws.region,
+            "simulated": run.target.simulated,
+            "account": run.account,
+            "caller": run.caller,
+        },
+        "runbook": {"path": book.path, "version": book.version},
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat(),
+        "faults": list(run.faults),
+        "replayed_from": run.replayed_from,
+        "counts": counts,
+        "checks": [
+            {
+                "id": f.nodeid,
+                "check": f.check,
+                "outcome": f.outcome,
+                "severity": f.severity,
+                "section": f.section,
+                "section_title": title_of(book, f),
+                "anchor": anchor_of(book, f),
+                "cause": f.cause,
+                "cause_text": cause_of(book, f),
+                "kind": f.kind,
+                "message": f.message,
+                "evidence": list(f.evidence),
+                "facts": dict(f.facts),
+            }
+            for f in ordered
+        ],
+    }
