@@ -20,7 +20,7 @@ from opscheck import mapping, terminal
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.evidence.collect import now
 from opscheck.outcomes import Failure, Inconclusive
-from opscheck.reports import RunContext, annotations, incident
+from opscheck.reports import RunContext, github, incident
 from opscheck.reports.write import write_all
 from opscheck.run import CATALOG, CHECKS, Run
 from opscheck.runbook import Runbook, RunbookError
@@ -353,7 +353,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         replayed_from=str(run.replay) if run.replay else None,
     )
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in annotations.lines(found, context):
+        for line in github.annotations(found, context):
             terminalreporter.write_line(line)
     terminalreporter.section("opscheck: what the runbook says", sep="=", bold=True)
     terminal.render(terminalreporter.write_line, found, run.runbook, target, run.reference)

@@ -52,5 +52,5 @@ def cause_of(runbook: Runbook, finding: Finding) -> str | None:
 
 
 def problems(findings: list[Finding]) -> list[Finding]:
-    """Failed and inconclusive findings, worst severity first."""
-    return [f for f in findings if f.outcome != "passed"]
+    """Failed and inconclusive findings, worst severity first (otherwise in the order given)."""
+    return sorted((f for f in findings if f.outcome != "passed"), key=lambda f: f.rank)

@@ -17,7 +17,7 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def lines(findings: list[Finding], run: RunContext) -> list[str]:
+def annotations(findings: list[Finding], run: RunContext) -> list[str]:
     shown = {"error": 0, "warning": 0}
     out = []
     for f in problems(findings):
