@@ -7,6 +7,8 @@ at the fault's cause and nothing else; the summary shows what the runbook says.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from opscheck.runbook import load as load_runbook
@@ -57,7 +59,9 @@ def test_each_fault_flags_its_scenario_and_cause_only(tmp_path, fault):
 
 
 def test_summary_says_what_the_runbook_says(tmp_path):
-    result = run_checks(tmp_path, "-m", "p0", "--simulate", "bad-deployment")
+    step_summary = tmp_path / "step-summary.md"
+    env = dict(os.environ, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(step_summary))
+    result = run_checks(tmp_path, "-m", "p0", "--simulate", "bad-deployment", env=env)
     out = result.output
     assert "P0 1. All ECS Tasks Down | respond: Immediate (< 5 minutes)" in out
     assert "runbook/incident-response.md#1-all-ecs-tasks-down-p0" in out
@@ -71,6 +75,11 @@ def test_summary_says_what_the_runbook_says(tmp_path):
     # The runbook hard-codes revision 2; the evidence says the last good one is 3.
     assert "--task-definition saaspe-production-backend:3 \\" in out
     assert "backend:2" not in out
+    assert "::error title=P0%3A 1. All ECS Tasks Down::test_running_tasks_meet_desired" in out
+    assert "🔴 INCIDENT: P0 All ECS Tasks Down on simulated" in out
+    assert step_summary.read_text().startswith("## opscheck: FAIL on simulated")
+    incident = (tmp_path / "reports" / "incident.md").read_text()
+    assert "(likely: Failed deployment (bad Docker image))" in incident
 
 
 def test_cause_without_a_runbook_branch_says_so(tmp_path):
