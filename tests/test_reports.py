@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from opscheck.findings import Finding
+from opscheck.plugin import incident_start
 from opscheck.reports import RunContext, github, incident, markdown, summary
 from opscheck.reports.write import write_all
 from opscheck.runbook import load as load_runbook
@@ -164,3 +168,28 @@ def test_the_job_summary_is_appended_and_its_failure_reported(tmp_path, monkeypa
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing" / "step.md"))
     _, errors = write_all(FINDINGS, CONTEXT, tmp_path / "reports")
     assert any("$GITHUB_STEP_SUMMARY" in e for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "level"),
+    [
+        (3, "L1 On-Call Engineer"),
+        (20, "L2 DevOps Lead"),
+        (45, "L3 Engineering Lead"),
+        (70, "L4 CTO/CEO"),
+    ],
+)
+def test_the_time_open_says_who_to_engage_now(minutes, level):
+    run = replace(CONTEXT, incident_start=WHEN - timedelta(minutes=minutes))
+    assert run.open_minutes == minutes
+    assert f"open {minutes} min: engage {level} now" in markdown.render(FINDINGS, run)
+    assert f"engage {level} now" in incident.render(FINDINGS, run)
+
+
+def test_incident_start_accepts_iso_and_clock_times():
+    assert incident_start("2026-11-26T09:20") == datetime(2026, 11, 26, 9, 20, tzinfo=UTC)
+    assert incident_start("2026-11-26T09:20+01:00").utcoffset() == timedelta(hours=1)
+    clock = incident_start("00:00")
+    assert clock <= datetime.now(UTC) and (clock.hour, clock.minute) == (0, 0)
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a time such as"):
+        incident_start("yesterday")

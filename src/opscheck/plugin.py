@@ -7,8 +7,11 @@ Registered as the `opscheck` pytest11 entry point. Hooks stay thin; the work is 
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import shutil
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,21 @@ from opscheck.target import TargetError
 RUN = pytest.StashKey[Run]()
 MAPPING = pytest.StashKey[mapping.Mapping]()
 COVERAGE = pytest.StashKey[dict[str, tuple[str, ...]]]()
+
+
+def incident_start(value: str) -> datetime:
+    """Parse --incident-start: ISO 8601 (UTC when no zone is given) or HH:MM today in UTC."""
+    try:
+        if re.fullmatch(r"\d{1,2}:\d{2}", value):
+            hours, minutes = map(int, value.split(":"))
+            today = datetime.now(UTC).replace(hour=hours, minute=minutes, second=0, microsecond=0)
+            return today if today <= datetime.now(UTC) else today - timedelta(days=1)
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a time such as 2026-11-26T14:05Z or 14:05 (UTC), got {value!r}"
+        ) from None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,6 +81,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         type=Path,
         help="where summary.json, summary.md and incident.md are written (default: reports/)",
+    )
+    group.addoption(
+        "--incident-start",
+        dest="opscheck_incident_start",
+        metavar="TIME",
+        type=incident_start,
+        help="when the incident began (ISO 8601, or HH:MM UTC today): the summary says which "
+        "escalation level of the runbook to engage now",
     )
     group.addoption(
         "--evidence",
@@ -351,12 +377,20 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         finished_at=now(),
         faults=tuple(run.faults),
         replayed_from=str(run.replay) if run.replay else None,
+        incident_start=config.getoption("opscheck_incident_start"),
     )
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github.annotations(found, context):
             terminalreporter.write_line(line)
     terminalreporter.section("opscheck: what the runbook says", sep="=", bold=True)
-    terminal.render(terminalreporter.write_line, found, run.runbook, target, run.reference)
+    terminal.render(
+        terminalreporter.write_line,
+        found,
+        run.runbook,
+        target,
+        run.reference,
+        context.open_minutes,
+    )
     folder = config.getoption("opscheck_report_dir") or config.rootpath / "reports"
     written, errors = write_all(found, context, folder)
     message = incident.render(found, context)

@@ -14,6 +14,7 @@ from itertools import groupby
 
 from opscheck.commands import fill
 from opscheck.findings import Finding
+from opscheck.reports import escalation_line
 from opscheck.runbook import Command, Runbook, Scenario, Section
 from opscheck.target import Target
 
@@ -27,17 +28,27 @@ def render(
     runbook: Runbook,
     target: Target,
     reference: dict[str, str],
+    open_minutes: float | None = None,
 ) -> None:
-    """Write the summary of failed and inconclusive findings with `write(line, **markup)`."""
+    """Write the summary of failed and inconclusive findings with `write(line, **markup)`.
+
+    With `open_minutes` (how long the incident has been open), the escalation line says
+    which level of the runbook's path should be engaged now.
+    """
     facts = {key: value for f in findings for key, value in f.facts}
+    escalation = escalation_line(runbook, open_minutes)
     failed = [f for f in findings if f.outcome == "failed"]
     unsure = [f for f in findings if f.outcome == "inconclusive"]
     for (_, slug), group in groupby(failed, key=lambda f: (f.rank, f.section)):
         found = list(group)
         if slug in {s.slug for s in runbook.scenarios}:
-            _scenario(write, found, runbook.scenario(slug), runbook, target, reference, facts)
+            _scenario(
+                write, found, runbook.scenario(slug), runbook, target, reference, facts, escalation
+            )
         else:
-            _section(write, found, runbook.section(slug), runbook, target, reference, facts)
+            _section(
+                write, found, runbook.section(slug), runbook, target, reference, facts, escalation
+            )
     if unsure:
         write("")
         write(
@@ -85,12 +96,13 @@ def _section(
     target: Target,
     reference: dict[str, str],
     facts: dict[str, str],
+    escalation: str,
 ) -> None:
     _heading(write, failed, section.title, section.anchor, runbook)
     if section.commands:
         write(f"{INDENT}commands ({target.name}):")
         _commands(write, section.commands, target, reference, facts)
-    write(f"{INDENT}escalation: {_escalation(runbook)}")
+    write(f"{INDENT}escalation: {escalation}")
 
 
 def _scenario(
@@ -101,6 +113,7 @@ def _scenario(
     target: Target,
     reference: dict[str, str],
     facts: dict[str, str],
+    escalation: str,
 ) -> None:
     title = f"{scenario.number}. {scenario.title}"
     _heading(write, failed, title, scenario.anchor, runbook)
@@ -124,11 +137,7 @@ def _scenario(
 
     write(f"{INDENT}diagnosis ({target.name}):")
     _commands(write, scenario.diagnosis, target, reference, facts)
-    write(f"{INDENT}escalation: {_escalation(runbook)}")
-
-
-def _escalation(runbook: Runbook) -> str:
-    return " -> ".join(f"L{e.level} {e.role} ({e.span})" for e in runbook.escalation)
+    write(f"{INDENT}escalation: {escalation}")
 
 
 def _commands(

@@ -26,6 +26,14 @@ class RunContext:
     finished_at: datetime
     faults: tuple[str, ...] = ()
     replayed_from: str | None = None
+    incident_start: datetime | None = None
+
+    @property
+    def open_minutes(self) -> float | None:
+        """How long the incident has been open, when the user said when it began."""
+        if self.incident_start is None:
+            return None
+        return max(0.0, (self.finished_at - self.incident_start).total_seconds() / 60)
 
 
 def scenario_of(runbook: Runbook, finding: Finding) -> Scenario | None:
@@ -54,3 +62,12 @@ def cause_of(runbook: Runbook, finding: Finding) -> str | None:
 def problems(findings: list[Finding]) -> list[Finding]:
     """Failed and inconclusive findings, worst severity first (otherwise in the order given)."""
     return sorted((f for f in findings if f.outcome != "passed"), key=lambda f: f.rank)
+
+
+def escalation_line(runbook: Runbook, open_minutes: float | None = None) -> str:
+    """The runbook's escalation path; with the time open, who to engage now."""
+    path = " -> ".join(f"L{e.level} {e.role} ({e.span})" for e in runbook.escalation)
+    if open_minutes is None:
+        return path
+    now = runbook.escalation_at(open_minutes)
+    return f"open {open_minutes:.0f} min: engage L{now.level} {now.role} now | {path}"

@@ -9,7 +9,14 @@ stays the runbook's placeholder.
 from __future__ import annotations
 
 from opscheck.findings import Finding
-from opscheck.reports import RunContext, cause_of, problems, scenario_of, title_of
+from opscheck.reports import (
+    RunContext,
+    cause_of,
+    escalation_line,
+    problems,
+    scenario_of,
+    title_of,
+)
 
 
 def _brief(run: RunContext, same: list[Finding]) -> str:
@@ -77,6 +84,7 @@ def render(findings: list[Finding], run: RunContext) -> str | None:
             "- Time of resolution: ",
             "- Failing checks:",
             *[f"  {line}" for line in failing],
+            f"- Escalation: {escalation_line(run.runbook, run.open_minutes)}",
             "- Actions taken: ",
             "- People involved: ",
             "",

@@ -6,7 +6,14 @@ from __future__ import annotations
 import os
 
 from opscheck.findings import Finding
-from opscheck.reports import RunContext, anchor_of, cause_of, problems, title_of
+from opscheck.reports import (
+    RunContext,
+    anchor_of,
+    cause_of,
+    escalation_line,
+    problems,
+    title_of,
+)
 
 
 def runbook_link(run: RunContext, anchor: str) -> str:
@@ -53,6 +60,5 @@ def render(findings: list[Finding], run: RunContext) -> str:
             f"| {f.severity} | {respond} | {_cell(title_of(run.runbook, f))} | {_cell(cause)} | "
             f"{outcome}`{f.check}`: {_cell(f.message)} | [section]({link}) |"
         )
-    path = " → ".join(f"L{e.level} {e.role} ({e.span})" for e in run.runbook.escalation)
-    lines += ["", f"Escalation: {path}.", ""]
+    lines += ["", f"Escalation: {escalation_line(run.runbook, run.open_minutes)}.", ""]
     return "\n".join(lines)
