@@ -193,3 +193,15 @@ def test_incident_start_accepts_iso_and_clock_times():
     assert clock <= datetime.now(UTC) and (clock.hour, clock.minute) == (0, 0)
     with pytest.raises(argparse.ArgumentTypeError, match="expected a time such as"):
         incident_start("yesterday")
+
+
+def test_a_failing_metric_shows_its_trend_as_a_sparkline():
+    assert markdown.sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert markdown.sparkline([5, 5, 5]) == "▁▁▁"
+    rising = finding(
+        "test_error_rate", section="high-error-rate", facts=(("series", "0.1,0.1,0.2,12.5"),)
+    )
+    row = next(
+        line for line in markdown.render([rising], CONTEXT).splitlines() if "test_error" in line
+    )
+    assert "`▁▁▁█` 12.5" in row

@@ -1,5 +1,6 @@
 """reports/summary.md: the verdict and the findings, worst first, for a pull request or a
-GitHub job summary (appended to $GITHUB_STEP_SUMMARY when it is set)."""
+GitHub job summary (appended to $GITHUB_STEP_SUMMARY when it is set). A failing metric's
+recent series is drawn as a Unicode sparkline, so a trend is seen at a glance."""
 
 from __future__ import annotations
 
@@ -25,6 +26,28 @@ def runbook_link(run: RunContext, anchor: str) -> str:
     return f"{base}{run.runbook.path}#{anchor}"
 
 
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """A metric's recent series at a glance: one bar per value, scaled to its own range."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    return "".join(BARS[round((v - low) / span * (len(BARS) - 1))] for v in values)
+
+
+def _trend(finding: Finding) -> str:
+    """A check that graded a metric states its series as the fact `series` ("1,2.5,3")."""
+    raw = dict(finding.facts).get("series", "")
+    try:
+        values = [float(v) for v in raw.split(",") if v]
+    except ValueError:
+        return ""
+    return f"`{sparkline(values)}` {values[-1]:g}" if values else ""
+
+
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
@@ -47,8 +70,8 @@ def render(findings: list[Finding], run: RunContext) -> str:
     if not bad:
         return "\n".join(lines)
     lines += [
-        "| severity | respond | section | cause | finding | runbook |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| severity | respond | section | cause | finding | trend | runbook |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for f in bad:
         level = run.runbook.severities.get(f.severity)
@@ -58,7 +81,7 @@ def render(findings: list[Finding], run: RunContext) -> str:
         link = runbook_link(run, anchor_of(run.runbook, f))
         lines.append(
             f"| {f.severity} | {respond} | {_cell(title_of(run.runbook, f))} | {_cell(cause)} | "
-            f"{outcome}`{f.check}`: {_cell(f.message)} | [section]({link}) |"
+            f"{outcome}`{f.check}`: {_cell(f.message)} | {_trend(f)} | [section]({link}) |"
         )
     lines += ["", f"Escalation: {escalation_line(run.runbook, run.open_minutes)}.", ""]
     return "\n".join(lines)
