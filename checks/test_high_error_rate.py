@@ -1,0 +1,144 @@
+"""Runbook scenario 2, "High Error Rate (P1)": are requests failing, and if so, why.
+
+The symptom checks read the runbook's three signals (the application-errors alarm, a
+Sentry error spike, ">100 errors in 5 minutes") and the severity table's error rates
+(>10% of requests is P1, >5% is P2). The cause checks look at the external APIs and at
+the traffic. Database connection pool exhaustion is checked with the database's evidence;
+a bad deployment, with the deployment's.
+"""
+
+import pytest
+
+from opscheck import fail, inconclusive
+
+pytestmark = pytest.mark.runbook("high-error-rate")
+
+ERROR_RATE_MINUTES = 5
+SPIKE_MINUTES = 5
+
+
+@pytest.mark.health
+def test_application_errors_alarm_is_not_firing(alarms, target):
+    """The runbook's first symptom: CloudWatch alarm `...-application-errors-high`."""
+    name = target.alarms.application_errors_high
+    if name in alarms.missing:
+        inconclusive(
+            f"alarm {name} does not exist in {alarms.region}: nothing to read "
+            "(is [alarms] application_errors_high right?)"
+        )
+    alarm = alarms.alarms[name]
+    if alarm.state == "INSUFFICIENT_DATA":
+        inconclusive(f"alarm {name} has insufficient data: {alarm.reason}")
+    assert alarm.state != "ALARM", (
+        f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
+    )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("high-error-rate", severity=("P1", "P2"))
+def test_error_rate_is_low(metrics, thresholds):
+    """The severity table: 'High error rate (>10% requests)' is P1, 'elevated (>5%)' is P2.
+
+    5xx answers from the targets and from the load balancer itself (a 502/503/504 when no
+    target answers) over the ALB's requests of the last 5 minutes.
+    """
+    requests = sum(metrics.window("alb_requests", ERROR_RATE_MINUTES))
+    target_5xx = sum(metrics.window("alb_target_5xx", ERROR_RATE_MINUTES))
+    elb_5xx = sum(metrics.window("alb_elb_5xx", ERROR_RATE_MINUTES))
+    lb = metrics.series["alb_requests"].dimensions.get("LoadBalancer", "the load balancer")
+    if requests <= 0:
+        inconclusive(
+            f"{lb} counted no requests in the last {ERROR_RATE_MINUTES} min: "
+            "no error rate to compute"
+        )
+    rate = (target_5xx + elb_5xx) / requests
+    message = (
+        f"{lb}: {rate:.1%} of {requests:.0f} requests answered 5xx in the last "
+        f"{ERROR_RATE_MINUTES} min ({target_5xx:.0f} from targets, {elb_5xx:.0f} from the "
+        f"load balancer); P1 above {thresholds.error_rate_p1:.0%}, "
+        f"P2 above {thresholds.error_rate_p2:.0%}"
+    )
+    if rate > thresholds.error_rate_p1:
+        fail(message, "P1")
+    if rate > thresholds.error_rate_p2:
+        fail(message, "P2")
+
+
+@pytest.mark.health
+def test_few_error_lines_in_logs(log_errors, thresholds):
+    """The runbook's '>100 errors in 5 minutes', counted as its own `filter-log-events` does."""
+    e = log_errors
+    if not e.exists:
+        inconclusive(
+            f"log group {e.log_group} does not exist: no ERROR lines to count "
+            "(is [ecs] log_group right?)"
+        )
+    where = f"{e.log_group}: {'at least ' if e.capped else ''}{e.count} {e.pattern} lines"
+    latest = f"; latest: {e.samples[-1]}" if e.samples else ""
+    limit = thresholds.error_lines_5m
+    assert e.count <= limit, (
+        f"{where} in the last {e.window_minutes:g} min (at most {limit} expected){latest}"
+    )
+    if e.incomplete:
+        inconclusive(
+            f"{where} in the first {e.pages} pages of the search, which stopped there: "
+            f"the total may exceed {limit}"
+        )
+
+
+@pytest.mark.health
+def test_few_sentry_error_events(sentry_issues, thresholds):
+    """The runbook's 'Sentry: Error spike notification': error events of the last 5 minutes."""
+    s = sentry_issues
+    limit = thresholds.sentry_events_5m
+    top = ", ".join(f"{i.short_id} {i.title}" for i in s.unresolved[:3])
+    assert s.error_events <= limit, (
+        f"Sentry organization {s.org}: {s.error_events} error events in the last "
+        f"{s.window_minutes} min (at most {limit} expected)"
+        + (f"; unresolved issues: {top}" if top else "")
+    )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("high-error-rate", cause="external-api-failure")
+def test_external_apis_answer(dependencies):
+    """'External API failure (timeout, rate limit)': each dependency answers 2xx in time."""
+    if not dependencies.answers:
+        inconclusive(
+            f"no external APIs to ask: add their health URLs to [app] dependencies in "
+            f"{dependencies.configured_in}"
+        )
+    bad = [d for d in dependencies.answers if not d.ok]
+    detail = "; ".join(
+        f"{d.name} GET {d.url}: " + (d.error or f"answered {d.status} in {d.elapsed_s:.2f} s")
+        for d in bad
+    )
+    assert not bad, f"{len(bad)} of {len(dependencies.answers)} external APIs failing: {detail}"
+
+
+@pytest.mark.health
+@pytest.mark.runbook("high-error-rate", cause="ddos-or-traffic-spike")
+def test_no_traffic_spike(metrics, thresholds):
+    """'DDoS or traffic spike': the last 5 minutes' requests against the rest of the hour.
+
+    Compared per minute published: the baseline is the average of the hour's minutes before
+    the window (putting the spike in its own baseline would dilute it), and a minute not yet
+    published at the end of the window does not count as a quiet one.
+    """
+    recent = metrics.window("alb_requests", SPIKE_MINUTES)
+    series = metrics.series["alb_requests"]
+    earlier = series.last(60, metrics.end)[: -len(recent)]
+    if not earlier or sum(earlier) <= 0:
+        inconclusive(
+            f"no requests counted for {series.name} in the hour before the last "
+            f"{SPIKE_MINUTES} min: no baseline to compare the traffic with"
+        )
+    per_minute = sum(recent) / len(recent)
+    baseline = sum(earlier) / len(earlier)
+    ratio = per_minute / baseline
+    assert ratio <= thresholds.traffic_spike_ratio, (
+        f"{series.dimensions.get('LoadBalancer')}: {per_minute * SPIKE_MINUTES:.0f} requests "
+        f"per {SPIKE_MINUTES} min in the last {SPIKE_MINUTES} min, {ratio:.1f}x the "
+        f"{baseline * SPIKE_MINUTES:.0f} per {SPIKE_MINUTES} min of the rest of the hour "
+        f"(at most {thresholds.traffic_spike_ratio:g}x expected)"
+    )

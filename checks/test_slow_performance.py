@@ -1,0 +1,180 @@
+"""Runbook scenario 4, "Slow Performance (P2)": are responses slow, and if so, why.
+
+The symptom checks read the ALB's p95 response time (the runbook's "P95 latency >2
+seconds"; the severity table's "slow response (>5s)" is P1) and the response-time alarm.
+The cause checks follow the runbook's list: the database's CPU, an external API, the
+tasks' CPU and memory, and Redis. Each reads the hour the runbook's diagnosis reads.
+"""
+
+import pytest
+
+from opscheck import fail, inconclusive
+
+pytestmark = pytest.mark.runbook("slow-performance")
+
+HOUR = 60
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", severity=("P1", "P2"))
+def test_p95_latency_is_low(metrics, thresholds):
+    """'P95 latency >2 seconds' (P2); the severity table's 'slow response (>5s)' is P1.
+
+    Graded on the worst 5-minute p95 of the hour the runbook's diagnosis reads: percentiles
+    of different periods cannot be averaged into the hour's p95, and a slow period within
+    the hour is still inside the P2 response time (< 2 hours).
+    """
+    values = metrics.window("alb_response_time_p95", HOUR)
+    series = metrics.series["alb_response_time_p95"]
+    worst = max(values)
+    at = series.timestamps[len(series.timestamps) - len(values) + values.index(worst)]
+    when = f" (the 5 min from {at:%H:%M} UTC)"
+    message = (
+        f"{series.dimensions.get('LoadBalancer')}: TargetResponseTime p95 reached {worst:.2f} s"
+        f"{when} in the last hour, median of its 5-minute periods "
+        f"{sorted(values)[len(values) // 2]:.2f} s; P1 above {thresholds.p95_latency_p1_s:g} s, "
+        f"P2 above {thresholds.p95_latency_p2_s:g} s"
+    )
+    if worst > thresholds.p95_latency_p1_s:
+        fail(message, "P1")
+    if worst > thresholds.p95_latency_p2_s:
+        fail(message, "P2")
+
+
+@pytest.mark.health
+def test_response_time_alarm_is_not_firing(alarms, target):
+    """The runbook's first symptom: CloudWatch alarm `...-alb-high-response-time`."""
+    name = target.alarms.alb_high_response_time
+    if name in alarms.missing:
+        inconclusive(
+            f"alarm {name} does not exist in {alarms.region}: nothing to read "
+            "(is [alarms] alb_high_response_time right?)"
+        )
+    alarm = alarms.alarms[name]
+    if alarm.state == "INSUFFICIENT_DATA":
+        inconclusive(f"alarm {name} has insufficient data: {alarm.reason}")
+    assert alarm.state != "ALARM", (
+        f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
+    )
+
+
+def _hour_average(metrics, key):
+    values = metrics.window(key, HOUR)
+    return sum(values) / len(values), metrics.series[key]
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", cause="unoptimized-database-query")
+def test_rds_cpu_is_not_high(metrics, thresholds):
+    """'If database slow: Check RDS CPU': its hour's average, as the runbook's command reads it.
+
+    A slow query shows first as the database's CPU; which query it is, Sentry or the logs say.
+    """
+    average, series = _hour_average(metrics, "rds_cpu")
+    assert average <= thresholds.rds_cpu_percent, (
+        f"RDS {series.dimensions['DBInstanceIdentifier']}: CPUUtilization averaged "
+        f"{average:.0f}% over the last hour (at most {thresholds.rds_cpu_percent:g}% expected): "
+        "look for slow queries"
+    )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", cause="resource-constraints")
+def test_ecs_cpu_is_not_constrained(metrics, thresholds):
+    """'Resource constraints (CPU/Memory)': the service's CPU, averaged over the hour."""
+    average, series = _hour_average(metrics, "ecs_cpu")
+    assert average <= thresholds.ecs_cpu_percent, (
+        f"ECS service {series.dimensions['ServiceName']}: CPUUtilization averaged "
+        f"{average:.0f}% over the last hour (at most {thresholds.ecs_cpu_percent:g}% "
+        "expected): scale the service up"
+    )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", cause="resource-constraints")
+def test_ecs_memory_is_not_constrained(metrics, thresholds):
+    """'Resource constraints (CPU/Memory)': the service's memory, averaged over the hour."""
+    average, series = _hour_average(metrics, "ecs_memory")
+    assert average <= thresholds.ecs_memory_percent, (
+        f"ECS service {series.dimensions['ServiceName']}: MemoryUtilization averaged "
+        f"{average:.0f}% over the last hour (at most {thresholds.ecs_memory_percent:g}% "
+        "expected): scale the service up or give its tasks more memory"
+    )
+
+
+def _needs_cache(target):
+    if target.cache is None:
+        inconclusive(
+            f"no [cache] table in {target.path.name}: add one with the Redis cluster id "
+            "to check the cache"
+        )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", cause="cache-miss")
+def test_cache_cluster_is_available(cache_cluster):
+    """'Cache miss (Redis issue)': a Redis cluster that is not `available` serves no hits."""
+    c = cache_cluster
+    assert c.exists, f"ElastiCache cluster {c.cluster} does not exist (is [cache] cluster right?)"
+    assert c.status == "available", (
+        f"ElastiCache cluster {c.cluster} ({c.engine} {c.engine_version or ''}, "
+        f"{c.nodes} x {c.node_type}) is '{c.status}', expected 'available'"
+    )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", cause="cache-miss")
+def test_cache_evictions_within_limit(metrics, thresholds, target):
+    """Evictions: Redis is out of memory and drops keys, which come back as misses."""
+    _needs_cache(target)
+    evictions = sum(metrics.window("cache_evictions", HOUR))
+    assert evictions <= thresholds.cache_max_evictions, (
+        f"ElastiCache cluster {target.cache.cluster}: {evictions:.0f} evictions in the last "
+        f"hour (at most {thresholds.cache_max_evictions} expected): the cache is full"
+    )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", cause="cache-miss")
+def test_cache_hit_rate_is_high(metrics, thresholds, target):
+    """'Cache miss (Redis issue)': the hour's hits / (hits + misses)."""
+    _needs_cache(target)
+    hits = sum(metrics.window("cache_hits", HOUR))
+    misses = sum(metrics.window("cache_misses", HOUR))
+    if hits + misses <= 0:
+        inconclusive(
+            f"ElastiCache cluster {target.cache.cluster} served no lookups in the last hour: "
+            "no hit rate to compute"
+        )
+    rate = hits / (hits + misses)
+    assert rate >= thresholds.cache_min_hit_rate, (
+        f"ElastiCache cluster {target.cache.cluster}: hit rate {rate:.0%} over the last hour "
+        f"({hits:.0f} hits, {misses:.0f} misses; at least {thresholds.cache_min_hit_rate:.0%} "
+        "expected)"
+    )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", cause="external-api-slow")
+def test_external_apis_are_fast(dependencies, thresholds):
+    """'External API slow': each dependency answers within `dependency_slow_s`.
+
+    A dependency that timed out is slow too; one that refused the connection has no speed
+    to grade (the external-API failure check of scenario 2 reports it).
+    """
+    if not dependencies.answers:
+        inconclusive(
+            f"no external APIs to time: add their health URLs to [app] dependencies in "
+            f"{dependencies.configured_in}"
+        )
+    timed = [d for d in dependencies.answers if d.status is not None or d.timed_out]
+    if not timed:
+        reasons = "; ".join(f"{d.name}: {d.error}" for d in dependencies.answers)
+        inconclusive(f"no external API answered, so none could be timed: {reasons}")
+    limit = thresholds.dependency_slow_s
+    slow = [d for d in timed if d.timed_out or (d.elapsed_s or 0) > limit]
+    detail = "; ".join(
+        f"{d.name} GET {d.url} " + (d.error or f"answered {d.status} in {d.elapsed_s:.2f} s")
+        for d in slow
+    )
+    assert not slow, f"{len(slow)} external APIs slower than {limit:g} s: {detail}"

@@ -1,0 +1,112 @@
+"""Evidence from CloudWatch Logs: the ERROR lines the service wrote in the last 5 minutes.
+
+The runbook's own diagnosis is `aws logs filter-log-events --filter-pattern "ERROR"
+--start-time <5 minutes ago>`; this is that call, counted. Counting stops at a cap (the
+runbook's line is ">100 errors in 5 minutes": knowing there were at least 1000 is enough)
+and after a few pages (FilterLogEvents may answer pages with no events while it searches);
+the evidence says when either stopped it. Sample lines are kept short and redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from botocore.exceptions import ClientError
+
+from opscheck.evidence.base import Context, Model, source
+
+WINDOW_MINUTES = 5
+PATTERN = "ERROR"
+MAX_EVENTS = 1000
+MAX_PAGES = 5
+SAMPLES = 5
+SAMPLE_CHARS = 200
+
+_SECRETS = (
+    re.compile(r"\b([Bb]earer|BEARER|Basic)\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(
+        r"(?i)\b([\w-]*(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key))"
+        r"(\"?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s&,;\"']+)"
+    ),
+    re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/\s@]+:)([^@\s]+)(@)"),
+)
+
+
+def _quoted(value: str) -> str:
+    return f"{value[0]}[REDACTED]{value[0]}" if value[:1] in ("'", '"') else "[REDACTED]"
+
+
+def redact(text: str) -> str:
+    """Mask what obviously is a secret in a log line: bearer tokens, key=value, URL passwords."""
+    text = _SECRETS[0].sub(lambda m: f"{m[1]} [REDACTED]", text)
+    text = _SECRETS[1].sub(lambda m: f"{m[1]}{m[2]}{_quoted(m[3])}", text)
+    return _SECRETS[2].sub(lambda m: f"{m[1]}[REDACTED]{m[3]}", text)
+
+
+def sample(message: str) -> str:
+    """One log line as evidence: first line only, redacted, then truncated."""
+    line = redact(message.strip().splitlines()[0] if message.strip() else "")
+    return line if len(line) <= SAMPLE_CHARS else line[: SAMPLE_CHARS - 1] + "…"
+
+
+class LogErrors(Model):
+    log_group: str
+    pattern: str
+    start: datetime
+    end: datetime
+    exists: bool = True
+    count: int = 0
+    capped: bool = False  # counting stopped at MAX_EVENTS: `count` is a lower bound
+    incomplete: bool = False  # the search was cut after MAX_PAGES pages, short of the cap
+    pages: int = 0
+    samples: tuple[str, ...] = ()  # newest last, redacted and truncated
+
+    @property
+    def window_minutes(self) -> float:
+        return (self.end - self.start).total_seconds() / 60
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@source("log_errors", actions=("logs:FilterLogEvents",))
+def log_errors(ctx: Context) -> LogErrors:
+    """ERROR lines in the service's log group in the last 5 minutes, counted up to a cap."""
+    group = ctx.target.ecs.log_group
+    start, end = ctx.now - timedelta(minutes=WINDOW_MINUTES), ctx.now
+    found = LogErrors(log_group=group, pattern=PATTERN, start=start, end=end)
+    logs = ctx.aws.client("logs")
+    request = {
+        "logGroupName": group,
+        "filterPattern": PATTERN,
+        "startTime": _ms(start),
+        "endTime": _ms(end),
+        "limit": MAX_EVENTS,
+    }
+    count, pages, messages, token = 0, 0, [], None
+    while pages < MAX_PAGES:
+        try:
+            page = logs.filter_log_events(**request, **({"nextToken": token} if token else {}))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            return found.model_copy(update={"exists": False})
+        pages += 1
+        events = page.get("events", [])
+        count += len(events)
+        messages = (messages + [e.get("message", "") for e in events])[-SAMPLES:]
+        token = page.get("nextToken")
+        if not token or count >= MAX_EVENTS:
+            break
+    capped = count >= MAX_EVENTS and token is not None
+    return found.model_copy(
+        update={
+            "count": min(count, MAX_EVENTS) if capped else count,
+            "capped": capped,
+            "incomplete": token is not None and not capped,
+            "pages": pages,
+            "samples": tuple(sample(m) for m in messages),
+        }
+    )

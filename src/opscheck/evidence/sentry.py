@@ -1,0 +1,147 @@
+"""Evidence from Sentry: error events and unresolved issues of the last 5 minutes.
+
+The runbook's symptom is "Sentry: Error spike notification" and its diagnosis opens the
+organization's issues with `query=is:unresolved`. Two documented REST calls answer that:
+
+- the count comes from the Discover events endpoint,
+  `GET /api/0/organizations/{org}/events/?field=count()&query=event.type:error&statsPeriod=5m`
+  (https://docs.sentry.io/api/discover/query-discover-events-in-table-format/), which sums
+  the error events of the window in one row, whatever their issue. The issues list cannot:
+  an issue's `count` is its lifetime total, not the window's;
+- the issues come from `GET /api/0/organizations/{org}/issues/?query=is:unresolved
+  &statsPeriod=5m` (https://docs.sentry.io/api/events/list-an-organizations-issues/), kept
+  as the few samples an on-call engineer opens first.
+
+Sentry's documentation asks `org:read` for the first and `event:read` for the second.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from opscheck.evidence.base import Context, Model, SourceUnavailable, source
+from opscheck.evidence.logs import redact
+
+WINDOW = "5m"
+TIMEOUT_S = 10.0
+ISSUES = 10
+SCOPES = "org:read and event:read"
+
+
+class SentryUnavailable(SourceUnavailable):
+    """Sentry could not be asked: not configured, no token, token refused, or no answer."""
+
+
+class SentryIssue(Model):
+    short_id: str
+    title: str
+    level: str = "error"
+    count: int | None = None  # the issue's lifetime total, not the window's
+    last_seen: datetime | None = None
+    permalink: str | None = None
+
+
+class SentryActivity(Model):
+    org: str
+    api_base: str
+    window: str
+    error_events: int  # error events in the window, all projects of the organization
+    unresolved: tuple[SentryIssue, ...] = ()  # unresolved issues seen in the window, at most ISSUES
+    more_unresolved: bool = False  # Sentry has more than ISSUES of them
+
+    @property
+    def window_minutes(self) -> int:
+        return int(self.window.rstrip("m"))
+
+
+def _get(ctx: Context, url: str, params: dict[str, str], token: str, env: str) -> Any:
+    try:
+        answer = ctx.http.get(
+            url,
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=(3.0, TIMEOUT_S),
+            allow_redirects=False,
+        )
+    except requests.Timeout:
+        raise SentryUnavailable(f"GET {url}: no answer within {TIMEOUT_S:g} s") from None
+    except requests.ConnectionError as error:
+        raise SentryUnavailable(f"GET {url}: could not connect ({error})") from None
+    if answer.status_code in (401, 403):
+        raise SentryUnavailable(
+            f"GET {url} answered {answer.status_code}: the token in {env} was refused; "
+            f"set {env} to a Sentry auth token with the {SCOPES} scopes"
+        )
+    if answer.status_code == 429:
+        raise SentryUnavailable(f"GET {url} answered 429: rate limited by Sentry; try again")
+    if not answer.ok:
+        raise SentryUnavailable(f"GET {url} answered {answer.status_code}: {answer.text[:120]}")
+    try:
+        return answer.json()
+    except ValueError:
+        raise SentryUnavailable(f"GET {url} did not answer JSON: {answer.text[:120]}") from None
+
+
+def _issue(raw: dict[str, Any]) -> SentryIssue:
+    count = raw.get("count")
+    return SentryIssue(
+        short_id=str(raw.get("shortId") or raw.get("id", "?")),
+        title=redact(str(raw.get("title") or raw.get("culprit") or ""))[:200],
+        level=str(raw.get("level") or "error"),
+        count=int(count) if str(count).isdigit() else None,
+        last_seen=raw.get("lastSeen"),
+        permalink=raw.get("permalink"),
+    )
+
+
+def error_events(table: Any) -> int:
+    """The count() of a Discover events answer: `{"data": [{"count()": N}], "meta": ...}`."""
+    rows = table.get("data") if isinstance(table, dict) else None
+    if not isinstance(rows, list):
+        raise SentryUnavailable(f"the events answer has no 'data' rows: {str(table)[:120]}")
+    return sum(int(row.get("count()", 0)) for row in rows)
+
+
+@source("sentry_issues")
+def sentry_issues(ctx: Context) -> SentryActivity:
+    """Sentry error events and unresolved issues of the last 5 minutes, for the organization."""
+    sentry = ctx.target.sentry
+    if sentry is None:
+        raise SentryUnavailable(
+            f"no [sentry] table in {ctx.target.path.name}: add one with the organization "
+            "slug (org) and token_env to read Sentry"
+        )
+    token = ctx.target.token("sentry")
+    if not token:
+        raise SentryUnavailable(
+            f"no Sentry token: set {sentry.token_env} to a Sentry auth token with the "
+            f"{SCOPES} scopes"
+        )
+    base = f"{sentry.api_base.rstrip('/')}/organizations/{sentry.org}"
+    events = _get(
+        ctx,
+        f"{base}/events/",
+        {"field": "count()", "query": "event.type:error", "statsPeriod": WINDOW},
+        token,
+        sentry.token_env,
+    )
+    issues = _get(
+        ctx,
+        f"{base}/issues/",
+        {"query": "is:unresolved", "statsPeriod": WINDOW, "sort": "freq", "limit": str(ISSUES + 1)},
+        token,
+        sentry.token_env,
+    )
+    if not isinstance(issues, list):
+        raise SentryUnavailable(f"the issues answer is not a list: {str(issues)[:120]}")
+    return SentryActivity(
+        org=sentry.org,
+        api_base=sentry.api_base,
+        window=WINDOW,
+        error_events=error_events(events),
+        unresolved=tuple(_issue(i) for i in issues[:ISSUES]),
+        more_unresolved=len(issues) > ISSUES,
+    )
