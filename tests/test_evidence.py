@@ -399,8 +399,8 @@ def test_evidence_not_gathered_is_unavailable_naming_the_file(tmp_path: Path) ->
         ("[1, 2]", "expected opscheck evidence with schema 1"),
         (
             '{"schema": 1, "collected_at": "2026-11-26T15:00:00+00:00",'
-            ' "sources": {"sentry_issues": {"value": {}}}}',
-            "unknown source 'sentry_issues'",
+            ' "sources": {"no_such_source": {"value": {}}}}',
+            "unknown source 'no_such_source'",
         ),
         (
             '{"schema": 1, "collected_at": "2026-11-26T15:00:00+00:00",'
@@ -438,9 +438,14 @@ def moto_url() -> Iterator[str]:
 
 
 def moto_target(cluster: str) -> Target:
-    """Each test names a cluster of its own: moto's backend is shared by the whole process."""
+    """Each test names resources of its own: moto's backend is shared by the whole process."""
     base = load("simulated", ROOT)
-    return base.model_copy(update={"ecs": base.ecs.model_copy(update={"cluster": cluster})})
+    return base.model_copy(
+        update={
+            "ecs": base.ecs.model_copy(update={"cluster": cluster}),
+            "alb": base.alb.model_copy(update={"target_group": f"{cluster}-tg"}),
+        }
+    )
 
 
 def moto_context(target: Target, url: str) -> Context:

@@ -35,6 +35,17 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class SourceUnavailable(Exception):
+    """Raised by a source that cannot read and knows why (not configured, a token refused).
+
+    Its message is the whole reason shown to the user; `permission` names what to grant.
+    """
+
+    def __init__(self, reason: str, permission: str | None = None) -> None:
+        super().__init__(reason)
+        self.permission = permission
+
+
 @dataclass(frozen=True)
 class Unavailable:
     """A source that could not be read; the checks that need it are inconclusive."""

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from opscheck.aws import explain
-from opscheck.evidence.base import SOURCES, Context, Model, Unavailable
-from opscheck.evidence.http import NoHealthUrl
+from opscheck.evidence.base import SOURCES, Context, Model, SourceUnavailable, Unavailable
 
 SCHEMA = 1
 
@@ -109,8 +108,8 @@ def _fetch(name: str, ctx: Context) -> Model | Unavailable:
     ctx.aws.forget_action()
     try:
         return src.fetch(ctx)
-    except NoHealthUrl as error:
-        return Unavailable(str(error))
+    except SourceUnavailable as error:
+        return Unavailable(str(error), error.permission)
     except Exception as error:  # every failure of a read becomes a visible Unavailable
         action = ctx.aws.last_action() or (src.actions[0] if src.actions else name)
         reason, permission = explain(error, action)

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from opscheck.evidence.base import Context, Model, source
+from opscheck.evidence.base import Context, Model, SourceUnavailable, source
 
 
 class HealthResponse(Model):
@@ -18,7 +18,7 @@ class HealthResponse(Model):
     body: str = ""
 
 
-class NoHealthUrl(LookupError):
+class NoHealthUrl(SourceUnavailable):
     """The target names no health URL, so there is nothing to ask."""
 
 

@@ -4,6 +4,7 @@ add them, the Sentry and GitHub API answers the checks ask for."""
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,6 +19,7 @@ def serve(responses: dict[str, Response]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             answer = responses.get(self.path.split("?")[0], NOT_FOUND)
+            time.sleep(answer.delay_s)
             payload = answer.body.encode()
             self.send_response(answer.status)
             self.send_header("Content-Type", f"{answer.content_type}; charset=utf-8")

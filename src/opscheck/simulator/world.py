@@ -32,6 +32,7 @@ class Response:
     body: str
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # how long the answer takes: a slow API
 
 
 @dataclass
