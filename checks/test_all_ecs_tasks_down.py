@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from opscheck import inconclusive
-
 pytestmark = pytest.mark.runbook("all-ecs-tasks-down")
 
 
@@ -51,15 +49,7 @@ def test_targets_are_healthy(target_health, thresholds):
 @pytest.mark.health
 def test_unhealthy_targets_alarm_is_not_firing(alarms, target):
     """The runbook's first symptom: CloudWatch alarm on unhealthy ALB targets."""
-    name = target.alarms.alb_unhealthy_targets
-    if name in alarms.missing:
-        inconclusive(f"alarm {name} does not exist in {alarms.region}: nothing to read")
-    alarm = alarms.alarms[name]
-    if alarm.state == "INSUFFICIENT_DATA":
-        inconclusive(f"alarm {name} has insufficient data: {alarm.reason}")
-    assert alarm.state != "ALARM", (
-        f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
-    )
+    alarms.not_firing(target.alarms.alb_unhealthy_targets)
 
 
 @pytest.mark.health

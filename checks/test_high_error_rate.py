@@ -20,18 +20,7 @@ SPIKE_MINUTES = 5
 @pytest.mark.health
 def test_application_errors_alarm_is_not_firing(alarms, target):
     """The runbook's first symptom: CloudWatch alarm `...-application-errors-high`."""
-    name = target.alarms.application_errors_high
-    if name in alarms.missing:
-        inconclusive(
-            f"alarm {name} does not exist in {alarms.region}: nothing to read "
-            "(is [alarms] application_errors_high right?)"
-        )
-    alarm = alarms.alarms[name]
-    if alarm.state == "INSUFFICIENT_DATA":
-        inconclusive(f"alarm {name} has insufficient data: {alarm.reason}")
-    assert alarm.state != "ALARM", (
-        f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
-    )
+    alarms.not_firing(target.alarms.application_errors_high)
 
 
 @pytest.mark.health
