@@ -1,0 +1,266 @@
+"""Deployment effects: the deploy workflow's runs on GitHub, ECS rollouts, the running revision.
+
+The healthy world's deploy workflow has a few weeks of runs, the newest successful. The
+GitHub REST answers (runs of the workflow, jobs of a run) are served by the simulator's
+HTTP side under `world.paths["github"]`. ECS rollouts are edited on moto's backend (its
+API cannot fail or time a deployment), and so is the configuration of the running revision.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from moto.core.utils import utcnow
+from moto.ecs.models import ecs_backends
+
+from opscheck.simulator.catalog import Fault
+from opscheck.simulator.effects import Change, effect, seed
+from opscheck.simulator.world import (
+    ACCOUNT,
+    RUNNING_TASKS,
+    Response,
+    World,
+    register_revision,
+)
+
+FIRST_RUN_ID = 11873204410
+JOBS = {
+    "test": ("Set up job", "Checkout", "Setup Node.js", "Install dependencies", "Run tests"),
+    "deploy": (
+        "Set up job",
+        "Checkout",
+        "Configure AWS credentials",
+        "Login to Amazon ECR",
+        "Build and push Docker image",
+        "Render task definition",
+        "Deploy to Amazon ECS",
+    ),
+}
+# (days ago, conclusion) of the seeded runs, newest first: a healthy few weeks of deploys.
+HISTORY = (
+    (2.0, "success"),
+    (5.0, "success"),
+    (5.1, "cancelled"),
+    (9.0, "success"),
+    (9.2, "failure"),
+    (16.0, "success"),
+)
+ROLLOUT_TAG = "4d5e6f7"
+
+
+class DeployRunsChange(Change):
+    status: int | None = None  # every GitHub API answer gets this HTTP status (401, 403, 404)
+    failed_job: str | None = None  # the newest run failed in this job ("test" or "deploy")
+    failed_step: str | None = None  # ... at this step of it
+    days_since_last_run: float | None = None  # no run since: the newest run is this old
+
+
+class RolloutChange(Change):
+    state: str  # the new PRIMARY deployment's rolloutState: IN_PROGRESS, FAILED, COMPLETED
+    started_minutes_ago: float = 5
+    running: int = 0  # tasks of the new deployment running (the old one keeps its own)
+    failed_tasks: int = 0
+
+
+class RevisionChange(Change):
+    health_check: bool = True  # False: no container health check
+    limits: bool = True  # False: for EC2, with no CPU and only a soft memory reservation
+    without_env: tuple[str, ...] = ()  # variables (plain or secret) left out
+    plain_env: tuple[str, ...] = ()  # variables added to the plain environment
+
+
+class TargetGroupHealthCheckChange(Change):
+    enabled: bool
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _run(world: World, index: int, created: datetime, conclusion: str) -> dict[str, Any]:
+    github = world.target.github
+    assert github is not None
+    run_id = FIRST_RUN_ID - index * 7919
+    return {
+        "id": run_id,
+        "name": "Backend Deploy",
+        "path": f".github/workflows/{github.workflow}",
+        "run_number": 412 - index,
+        "run_attempt": 1,
+        "event": "push",
+        "status": "completed",
+        "conclusion": conclusion,
+        "head_branch": "main",
+        "head_sha": f"{run_id:x}".ljust(40, "0"),
+        "html_url": f"https://github.com/{github.repo}/actions/runs/{run_id}",
+        "created_at": _iso(created),
+        "run_started_at": _iso(created),
+        "updated_at": _iso(created + timedelta(minutes=9)),
+    }
+
+
+def _jobs(run: dict[str, Any], failed_job: str | None, failed_step: str | None) -> dict[str, Any]:
+    started = datetime.strptime(run["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    jobs = []
+    upstream_failed = False
+    for index, (name, steps) in enumerate(JOBS.items()):
+        job_failed = name == failed_job
+        listed = []
+        reached_failure = False
+        for number, step in enumerate(steps, start=1):
+            if upstream_failed:
+                break
+            if reached_failure:
+                conclusion = "skipped"
+            elif job_failed and step == failed_step:
+                conclusion, reached_failure = "failure", True
+            else:
+                conclusion = "success"
+            listed.append(
+                {"name": step, "status": "completed", "conclusion": conclusion, "number": number}
+            )
+        conclusion = "skipped" if upstream_failed else "failure" if job_failed else "success"
+        jobs.append(
+            {
+                "id": run["id"] * 10 + index,
+                "run_id": run["id"],
+                "name": name,
+                "status": "completed",
+                "conclusion": conclusion,
+                "html_url": f"{run['html_url']}/job/{run['id'] * 10 + index}",
+                "started_at": _iso(started + timedelta(minutes=4 * index)),
+                "completed_at": _iso(started + timedelta(minutes=4 * index + 3)),
+                "steps": listed,
+            }
+        )
+        upstream_failed = upstream_failed or job_failed
+    return {"total_count": len(jobs), "jobs": jobs}
+
+
+def _publish(world: World, change: DeployRunsChange) -> None:
+    github = world.target.github
+    if github is None:
+        return
+    base = world.paths["github"] + f"/repos/{github.repo}/actions"
+    now = datetime.now(UTC)
+    shift = timedelta(days=max(0.0, (change.days_since_last_run or 0.0) - HISTORY[0][0]))
+    history = list(HISTORY)
+    if change.failed_job:
+        history.insert(0, (0.1, "failure"))
+    runs = [
+        _run(world, index, now - timedelta(days=days) - shift, conclusion)
+        for index, (days, conclusion) in enumerate(history)
+    ]
+    for path in [p for p in world.responses if p.startswith(base)]:
+        del world.responses[path]
+    world.responses[f"{base}/workflows/{github.workflow}/runs"] = Response(
+        200, json.dumps({"total_count": len(runs), "workflow_runs": runs})
+    )
+    for index, run in enumerate(runs):
+        failed = index == 0 and change.failed_job is not None
+        jobs = _jobs(run, change.failed_job if failed else None, change.failed_step)
+        if run["conclusion"] == "failure" and not failed:
+            jobs = _jobs(run, "test", "Run tests")
+        world.responses[f"{base}/runs/{run['id']}/jobs"] = Response(200, json.dumps(jobs))
+    if change.status is not None:
+        message = {
+            401: "Bad credentials",
+            403: "Resource not accessible by personal access token",
+            404: "Not Found",
+        }.get(change.status, "Error")
+        body = json.dumps(
+            {
+                "message": message,
+                "documentation_url": "https://docs.github.com/rest/actions/workflow-runs",
+                "status": str(change.status),
+            }
+        )
+        for path in [p for p in world.responses if p.startswith(base)]:
+            world.responses[path] = Response(change.status, body)
+
+
+@seed
+def deploy_history(world: World) -> None:
+    _publish(world, DeployRunsChange())
+
+
+@effect("deploy_runs", DeployRunsChange)
+def change_deploy_runs(world: World, change: DeployRunsChange, fault: Fault) -> None:
+    _publish(world, change)
+
+
+def _service(world: World) -> Any:
+    backend = ecs_backends[ACCOUNT][world.target.aws.region]
+    return backend.services[f"{world.target.ecs.cluster}:{world.target.ecs.service}"]
+
+
+@effect("rollout", RolloutChange)
+def start_rollout(world: World, change: RolloutChange, fault: Fault) -> None:
+    """A new revision deployed beside the old one, which keeps serving while it rolls out."""
+    service = _service(world)
+    revision = register_revision(world, ROLLOUT_TAG)
+    old = dict(service.deployments[0], status="ACTIVE", desiredCount=RUNNING_TASKS)
+    started = utcnow() - timedelta(minutes=change.started_minutes_ago)
+    new_id = f"{old['id']}7"
+    reasons = {
+        "FAILED": "ECS deployment circuit breaker: tasks failed to start.",
+        "IN_PROGRESS": f"ECS deployment {new_id} in progress.",
+        "COMPLETED": f"ECS deployment {new_id} completed.",
+    }
+    primary = dict(
+        old,
+        id=new_id,
+        status="PRIMARY",
+        taskDefinition=revision,
+        desiredCount=service.desired_count,
+        runningCount=change.running,
+        pendingCount=max(service.desired_count - change.running, 0),
+        failedTasks=change.failed_tasks,
+        rolloutState=change.state,
+        rolloutStateReason=reasons.get(change.state, change.state),
+        createdAt=started,
+        updatedAt=utcnow(),
+    )
+    service.deployments = [primary, old]
+    service.task_definition = revision
+    service.running_count = old["runningCount"] + change.running
+
+
+@effect("revision", RevisionChange)
+def change_revision(world: World, change: RevisionChange, fault: Fault) -> None:
+    """Change the revision the service runs, as if it had been registered that way.
+
+    Edited in moto's backend rather than registered anew: a new revision would also make
+    the runbook's hard-coded rollback revision stale, a finding of another section.
+    moto also refuses a container with only a memoryReservation, which AWS accepts on EC2.
+    """
+    backend = ecs_backends[ACCOUNT][world.target.aws.region]
+    stored = backend.describe_task_definition(_service(world).task_definition)
+    definition = stored.container_definitions[0]
+    if not change.health_check:
+        definition.pop("healthCheck", None)
+    if not change.limits:
+        # Fargate requires task-level sizes; a definition without them is one for EC2.
+        stored.cpu = stored.memory = None
+        stored.requires_compatibilities = ["EC2"]
+        stored.compatibilities = ["EC2"]
+        definition["cpu"] = 0
+        definition.pop("memory", None)
+        definition["memoryReservation"] = 512
+    drop = set(change.without_env)
+    definition["environment"] = [e for e in definition["environment"] if e["name"] not in drop]
+    definition["environment"] += [
+        {"name": name, "value": "simulated-plain-value"} for name in change.plain_env
+    ]
+    definition["secrets"] = [s for s in definition["secrets"] if s["name"] not in drop]
+
+
+@effect("target_group_health_check", TargetGroupHealthCheckChange)
+def change_target_group_health_check(
+    world: World, change: TargetGroupHealthCheckChange, fault: Fault
+) -> None:
+    world.client("elbv2").modify_target_group(
+        TargetGroupArn=world.target_group_arn, HealthCheckEnabled=change.enabled
+    )
