@@ -10,6 +10,7 @@ a bad deployment, with the deployment's.
 import pytest
 
 from opscheck import fail, inconclusive
+from opscheck.evidence.metrics import series_fact
 
 pytestmark = pytest.mark.runbook("high-error-rate")
 
@@ -25,7 +26,7 @@ def test_application_errors_alarm_is_not_firing(alarms, target):
 
 @pytest.mark.health
 @pytest.mark.runbook("high-error-rate", severity=("P1", "P2"))
-def test_error_rate_is_low(metrics, thresholds):
+def test_error_rate_is_low(metrics, thresholds, record_property):
     """The severity table: 'High error rate (>10% requests)' is P1, 'elevated (>5%)' is P2.
 
     5xx answers from the targets and from the load balancer itself (a 502/503/504 when no
@@ -41,6 +42,8 @@ def test_error_rate_is_low(metrics, thresholds):
             "no error rate to compute"
         )
     rate = (target_5xx + elb_5xx) / requests
+    # The hour of target 5xx counts, drawn as a sparkline in the Markdown summary.
+    record_property("opscheck.fact.series", series_fact(metrics.series["alb_target_5xx"].values))
     message = (
         f"{lb}: {rate:.1%} of {requests:.0f} requests answered 5xx in the last "
         f"{ERROR_RATE_MINUTES} min ({target_5xx:.0f} from targets, {elb_5xx:.0f} from the "

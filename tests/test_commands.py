@@ -49,3 +49,10 @@ def test_the_rollback_revision_the_evidence_found_replaces_the_runbook_s():
     filled = fill(command, PRODUCTION, PRODUCTION.names(), facts)
     assert "--task-definition saaspe-production-backend:41 \\" in filled
     assert fill(command, PRODUCTION, PRODUCTION.names()) == command
+
+
+def test_the_deploy_run_to_rerun_replaces_the_runbook_s_placeholder():
+    facts = {"rerun_run_id": "9876543210"}
+    assert fill("gh run rerun <run-id>", PRODUCTION, PRODUCTION.names(), facts) == (
+        "gh run rerun 9876543210"
+    )

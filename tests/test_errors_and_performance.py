@@ -39,6 +39,7 @@ NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 CREDENTIALS = {"aws_access_key_id": "x", "aws_secret_access_key": "x"}
 SIMULATED: Target = load("simulated", ROOT)
 THRESHOLDS = SIMULATED.thresholds
+FACTS: dict[str, str] = {}  # what checks record with record_property
 LB = "app/saaspe-production-alb/4361f80389f5693e"
 
 
@@ -218,7 +219,7 @@ def error_rate(target_5xx: float, elb_5xx: float | None = None, requests: float 
     changed = [hour("alb_requests", 1000.0, requests), hour("alb_target_5xx", 0.0, target_5xx)]
     if elb_5xx is not None:
         changed.append(hour("alb_elb_5xx", 0.0, elb_5xx))
-    errors.test_error_rate_is_low(metrics(*changed), THRESHOLDS)
+    errors.test_error_rate_is_low(metrics(*changed), THRESHOLDS, FACTS.__setitem__)
 
 
 @pytest.mark.parametrize("per_minute", [0.0, 2.0, 50.0])
@@ -254,7 +255,9 @@ def test_error_rate_without_requests_is_inconclusive() -> None:
 
 def test_error_rate_without_request_datapoints_is_inconclusive() -> None:
     with pytest.raises(Inconclusive, match="no datapoints for AWS/ApplicationELB RequestCount"):
-        errors.test_error_rate_is_low(metrics(series("alb_requests", [])), THRESHOLDS)
+        errors.test_error_rate_is_low(
+            metrics(series("alb_requests", [])), THRESHOLDS, FACTS.__setitem__
+        )
 
 
 # -- ERROR lines in the logs -----------------------------------------------------------------
@@ -389,7 +392,7 @@ def test_traffic_without_a_baseline_is_inconclusive() -> None:
 
 def p95(worst: float) -> None:
     evidence = metrics(hour("alb_response_time_p95", 0.35, worst, minutes=10))
-    slow.test_p95_latency_is_low(evidence, THRESHOLDS)
+    slow.test_p95_latency_is_low(evidence, THRESHOLDS, FACTS.__setitem__)
 
 
 @pytest.mark.parametrize("worst", [0.35, 1.9, 2.0])
@@ -413,7 +416,7 @@ def test_p95_is_graded_by_the_severity_table(worst: float, severity: str) -> Non
 def test_p95_without_datapoints_is_inconclusive() -> None:
     evidence = metrics(series("alb_response_time_p95", []))
     with pytest.raises(Inconclusive, match="TargetResponseTime p95"):
-        slow.test_p95_latency_is_low(evidence, THRESHOLDS)
+        slow.test_p95_latency_is_low(evidence, THRESHOLDS, FACTS.__setitem__)
 
 
 # -- RDS CPU, ECS CPU and memory -------------------------------------------------------------
@@ -965,3 +968,9 @@ def test_log_search_cut_short_is_incomplete() -> None:
     )
     assert calls[0]["startTime"] == int((NOW - timedelta(minutes=5)).timestamp() * 1000)
     assert "nextToken" not in calls[0] and calls[1]["nextToken"] == "more"
+
+
+def test_graded_metric_checks_record_their_series_for_the_sparkline() -> None:
+    FACTS.clear()
+    error_rate(target_5xx=20.0)
+    assert FACTS["opscheck.fact.series"].split(",")[-1] == "20"

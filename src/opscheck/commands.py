@@ -5,7 +5,8 @@ The runbook names production's resources literally. The reference names are thos
 replaced by the same resource's name in the target. Against an AWS-compatible endpoint
 the aws CLI is pointed at it, so a copied command asks the same place the checks asked.
 Facts the checks established replace what the runbook could only guess: its rollback
-revision (`saaspe-production-backend:2`) becomes the revision the evidence found.
+revision (`saaspe-production-backend:2`) becomes the revision the evidence found, and
+`gh run rerun <run-id>` the last successful deploy run.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def fill(
         command = re.sub(
             rf"--task-definition {family}:\d+\b", f"--task-definition {rollback_to}", command
         )
+    rerun = (facts or {}).get("rerun_run_id")
+    if rerun:
+        command = command.replace("gh run rerun <run-id>", f"gh run rerun {rerun}")
     if target.aws.endpoint_url and command.startswith("aws "):
         command = f"aws --endpoint-url {target.aws.endpoint_url} {command[4:]}"
     return command

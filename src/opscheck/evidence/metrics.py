@@ -111,6 +111,11 @@ class Metrics(Model):
         )
 
 
+def series_fact(values: tuple[float, ...]) -> str:
+    """A series as a check's fact `series`, which reports draw as a sparkline."""
+    return ",".join(f"{v:.4g}" for v in values)
+
+
 def load_balancer_dimension(ctx: Context) -> str:
     """The ALB's CloudWatch dimension: from the environment file, or from its ARN."""
     if ctx.target.alb.dimension:
