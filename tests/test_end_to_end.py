@@ -46,18 +46,20 @@ def test_healthy_production_fails_only_what_is_true_of_the_repository(tmp_path):
 @pytest.mark.parametrize("fault", sorted(CATALOG))
 def test_each_fault_flags_its_scenario_and_cause_only(tmp_path, fault):
     staged = CATALOG[fault]
+    assert staged.expect_failing or staged.expect_inconclusive, f"{fault} expects nothing"
     result = run_checks(tmp_path, "--simulate", fault)
     assert result.returncode == 1, result.output
     failed = {name: result.checks[name] for name in result.named("failed") - KNOWN}
     assert set(failed) == set(staged.expect_failing), result.output
     assert result.named("inconclusive") == set(staged.expect_inconclusive), result.output
-    flagged = [result.checks[n] for n in set(failed) | result.named("inconclusive")]
-    assert {c.section for c in flagged} == {staged.scenario}
-    causes = {c.cause for c in failed.values()} - {None}
-    assert causes == ({staged.cause} if staged.cause else set())
+    # What fails is in the fault's section; what cannot be seen (a token refused, an alarm
+    # missing) may be anywhere, and is asserted exactly above.
     if failed:
+        assert {c.section for c in failed.values()} == {staged.scenario}
         severity = staged.severity or RUNBOOK.scenario(staged.scenario).severity
         assert {c.severity for c in failed.values()} == {severity}
+    causes = {c.cause for c in failed.values()} - {None}
+    assert causes == ({staged.cause} if staged.cause else set())
 
 
 def test_summary_says_what_the_runbook_says(tmp_path):
