@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from opscheck.evidence.base import Context, Model, SourceUnavailable, source
+from opscheck.evidence.http import get_json
 
 API_VERSION = "2022-11-28"
 RECENT_RUNS = 10
@@ -22,10 +23,6 @@ TIMEOUT_S = (3.0, 10.0)
 # Conclusions of runs that did not try to deploy: superseded by a newer run, or skipped.
 NOT_A_DEPLOY = ("cancelled", "skipped")
 PERMISSION = "a fine-grained token with 'Actions: read' on the repository (classic: 'repo' scope)"
-
-
-class GithubUnavailable(SourceUnavailable):
-    """GitHub could not be asked, or refused; the message says what to set or grant."""
 
 
 class Step(Model):
@@ -86,7 +83,7 @@ def _get(ctx: Context, path: str, params: dict[str, Any]) -> Any:
     assert github is not None
     token = ctx.target.token("github")
     if not token:
-        raise GithubUnavailable(
+        raise SourceUnavailable(
             f"{github.token_env} is not set: export {PERMISSION} in {github.token_env} "
             "to read the deploy workflow's runs"
         )
@@ -96,40 +93,33 @@ def _get(ctx: Context, path: str, params: dict[str, Any]) -> Any:
         "Authorization": f"Bearer {token}",
         "X-GitHub-Api-Version": API_VERSION,
     }
-    try:
-        answer = ctx.http.get(url, params=params, headers=headers, timeout=TIMEOUT_S)
-    except requests.Timeout:
-        raise GithubUnavailable(f"GET {url}: no answer within {TIMEOUT_S[1]:g} s") from None
-    except requests.ConnectionError as error:
-        raise GithubUnavailable(f"GET {url}: could not connect ({error})") from None
-    if answer.status_code == 401:
-        raise GithubUnavailable(
-            f"GitHub rejected the token in {github.token_env} (401): it is invalid or expired; "
-            f"set {PERMISSION}"
-        )
-    if answer.status_code == 403:
-        if answer.headers.get("x-ratelimit-remaining") == "0":
-            raise GithubUnavailable(
+
+    def refused(answer: requests.Response) -> str | None:
+        if answer.status_code == 401:
+            return (
+                f"GitHub rejected the token in {github.token_env} (401): it is invalid or "
+                f"expired; set {PERMISSION}"
+            )
+        if answer.status_code == 403 and answer.headers.get("x-ratelimit-remaining") == "0":
+            return (
                 f"GET {url}: GitHub's rate limit is exhausted (403) for the token in "
                 f"{github.token_env}; try again after it resets"
             )
-        raise GithubUnavailable(
-            f"the token in {github.token_env} may not read Actions of {github.repo} (403): "
-            f"grant {PERMISSION}"
-        )
-    if answer.status_code == 404:
-        raise GithubUnavailable(
-            f"GET {url} answered 404: either {github.repo} or its workflow {github.workflow} "
-            f"does not exist, or the token in {github.token_env} cannot see the repository "
-            f"(GitHub answers 404, not 403, for a private repository without access): check "
-            f"[github] repo and workflow, and grant {PERMISSION}"
-        )
-    if not answer.ok:
-        raise GithubUnavailable(f"GET {url} answered {answer.status_code}")
-    try:
-        return answer.json()
-    except ValueError:
-        raise GithubUnavailable(f"GET {url} answered {answer.status_code} but not JSON") from None
+        if answer.status_code == 403:
+            return (
+                f"the token in {github.token_env} may not read Actions of {github.repo} (403): "
+                f"grant {PERMISSION}"
+            )
+        if answer.status_code == 404:
+            return (
+                f"GET {url} answered 404: either {github.repo} or its workflow "
+                f"{github.workflow} does not exist, or the token in {github.token_env} cannot "
+                "see the repository (GitHub answers 404, not 403, for a private repository "
+                f"without access): check [github] repo and workflow, and grant {PERMISSION}"
+            )
+        return None
+
+    return get_json(ctx, url, params=params, headers=headers, timeout=TIMEOUT_S, refused=refused)
 
 
 def _run(r: dict[str, Any]) -> WorkflowRun:
@@ -170,7 +160,7 @@ def deploy_runs(ctx: Context) -> DeployRuns:
     """The deploy workflow's recent runs, the failed steps of the latest, the last success."""
     github = ctx.target.github
     if github is None:
-        raise GithubUnavailable(
+        raise SourceUnavailable(
             f"no [github] table in {ctx.target.path.name}: add repo and workflow "
             "to check the deploy workflow"
         )
@@ -203,7 +193,7 @@ def deploy_runs(ctx: Context) -> DeployRuns:
             jobs = tuple(
                 _job(j) for j in listed.get("jobs", []) if j.get("conclusion") != "success"
             )
-        except GithubUnavailable as error:
+        except SourceUnavailable as error:
             jobs_error = str(error)
     return found.model_copy(
         update={"last_success": success, "failed_jobs": jobs, "jobs_error": jobs_error}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
@@ -44,3 +46,37 @@ def health_endpoint(ctx: Context) -> HealthResponse:
         elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
         body=answer.text[:200],
     )
+
+
+def get_json(
+    ctx: Context,
+    url: str,
+    *,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float | tuple[float, float],
+    refused: Callable[[requests.Response], str | None],
+) -> Any:
+    """GET a JSON API; any failure is a SourceUnavailable whose reason the user can act on.
+
+    `refused(answer)` words the service's own refusals (a token refused, a rate limit) and
+    returns None for the rest, which are reported with their status and body.
+    """
+    seconds = timeout[1] if isinstance(timeout, tuple) else timeout
+    try:
+        answer = ctx.http.get(
+            url, params=params, headers=headers, timeout=timeout, allow_redirects=False
+        )
+    except requests.Timeout:
+        raise SourceUnavailable(f"GET {url}: no answer within {seconds:g} s") from None
+    except requests.ConnectionError as error:
+        raise SourceUnavailable(f"GET {url}: could not connect ({error})") from None
+    if not answer.ok:
+        reason = refused(answer)
+        raise SourceUnavailable(
+            reason or f"GET {url} answered {answer.status_code}: {answer.text[:120]}"
+        )
+    try:
+        return answer.json()
+    except ValueError:
+        raise SourceUnavailable(f"GET {url} did not answer JSON: {answer.text[:120]}") from None

@@ -23,16 +23,13 @@ from typing import Any
 import requests
 
 from opscheck.evidence.base import Context, Model, SourceUnavailable, source
+from opscheck.evidence.http import get_json
 from opscheck.evidence.logs import redact
 
 WINDOW = "5m"
 TIMEOUT_S = 10.0
 ISSUES = 10
 SCOPES = "org:read and event:read"
-
-
-class SentryUnavailable(SourceUnavailable):
-    """Sentry could not be asked: not configured, no token, token refused, or no answer."""
 
 
 class SentryIssue(Model):
@@ -58,31 +55,24 @@ class SentryActivity(Model):
 
 
 def _get(ctx: Context, url: str, params: dict[str, str], token: str, env: str) -> Any:
-    try:
-        answer = ctx.http.get(
-            url,
-            params=params,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=(3.0, TIMEOUT_S),
-            allow_redirects=False,
-        )
-    except requests.Timeout:
-        raise SentryUnavailable(f"GET {url}: no answer within {TIMEOUT_S:g} s") from None
-    except requests.ConnectionError as error:
-        raise SentryUnavailable(f"GET {url}: could not connect ({error})") from None
-    if answer.status_code in (401, 403):
-        raise SentryUnavailable(
-            f"GET {url} answered {answer.status_code}: the token in {env} was refused; "
-            f"set {env} to a Sentry auth token with the {SCOPES} scopes"
-        )
-    if answer.status_code == 429:
-        raise SentryUnavailable(f"GET {url} answered 429: rate limited by Sentry; try again")
-    if not answer.ok:
-        raise SentryUnavailable(f"GET {url} answered {answer.status_code}: {answer.text[:120]}")
-    try:
-        return answer.json()
-    except ValueError:
-        raise SentryUnavailable(f"GET {url} did not answer JSON: {answer.text[:120]}") from None
+    def refused(answer: requests.Response) -> str | None:
+        if answer.status_code in (401, 403):
+            return (
+                f"GET {url} answered {answer.status_code}: the token in {env} was refused; "
+                f"set {env} to a Sentry auth token with the {SCOPES} scopes"
+            )
+        if answer.status_code == 429:
+            return f"GET {url} answered 429: rate limited by Sentry; try again"
+        return None
+
+    return get_json(
+        ctx,
+        url,
+        params=params,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=(3.0, TIMEOUT_S),
+        refused=refused,
+    )
 
 
 def _issue(raw: dict[str, Any]) -> SentryIssue:
@@ -101,7 +91,7 @@ def error_events(table: Any) -> int:
     """The count() of a Discover events answer: `{"data": [{"count()": N}], "meta": ...}`."""
     rows = table.get("data") if isinstance(table, dict) else None
     if not isinstance(rows, list):
-        raise SentryUnavailable(f"the events answer has no 'data' rows: {str(table)[:120]}")
+        raise SourceUnavailable(f"the events answer has no 'data' rows: {str(table)[:120]}")
     return sum(int(row.get("count()", 0)) for row in rows)
 
 
@@ -110,13 +100,13 @@ def sentry_issues(ctx: Context) -> SentryActivity:
     """Sentry error events and unresolved issues of the last 5 minutes, for the organization."""
     sentry = ctx.target.sentry
     if sentry is None:
-        raise SentryUnavailable(
+        raise SourceUnavailable(
             f"no [sentry] table in {ctx.target.path.name}: add one with the organization "
             "slug (org) and token_env to read Sentry"
         )
     token = ctx.target.token("sentry")
     if not token:
-        raise SentryUnavailable(
+        raise SourceUnavailable(
             f"no Sentry token: set {sentry.token_env} to a Sentry auth token with the "
             f"{SCOPES} scopes"
         )
@@ -136,7 +126,7 @@ def sentry_issues(ctx: Context) -> SentryActivity:
         sentry.token_env,
     )
     if not isinstance(issues, list):
-        raise SentryUnavailable(f"the issues answer is not a list: {str(issues)[:120]}")
+        raise SourceUnavailable(f"the issues answer is not a list: {str(issues)[:120]}")
     return SentryActivity(
         org=sentry.org,
         api_base=sentry.api_base,
