@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_checks(name: str) -> ModuleType:
+    """checks/ is not a package: load a check module by path, under a name pytest never uses."""
+    path = ROOT / "checks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"opscheck_checks_{name}", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass

@@ -1,10 +1,8 @@
 """The checks of checks/ called directly on hand-built evidence: no plugin, no network."""
 
-import importlib.util
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -15,22 +13,13 @@ from opscheck.evidence.http import HealthResponse
 from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.outcomes import Inconclusive
 from opscheck.target import Target, load
+from tests.conftest import load_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 
-def _load_checks(name: str) -> ModuleType:
-    """checks/ is not a package: load the file by path, under a name pytest never uses."""
-    path = ROOT / "checks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"opscheck_checks_{name}", path)
-    assert spec is not None and spec.loader is not None, path
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scenario1 = _load_checks("test_all_ecs_tasks_down")
+scenario1 = load_checks("test_all_ecs_tasks_down")
 
 TARGET: Target = load("simulated", ROOT)
 THRESHOLDS = TARGET.thresholds

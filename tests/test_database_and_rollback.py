@@ -3,13 +3,11 @@ called on hand-built evidence; and the RDS sources read from moto and a local se
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -43,6 +41,7 @@ from opscheck.runbook import load as load_runbook
 from opscheck.runbook import parse as parse_runbook
 from opscheck.simulator.world import World
 from opscheck.target import Target, load
+from tests.conftest import load_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -56,17 +55,8 @@ ARN = f"arn:aws:ecs:us-east-2:123456789012:task-definition/{FAMILY}"
 CREDENTIALS = {"aws_access_key_id": "x", "aws_secret_access_key": "x"}
 
 
-def _load_checks(name: str) -> ModuleType:
-    path = ROOT / "checks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"opscheck_checks_{name}", path)
-    assert spec is not None and spec.loader is not None, path
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-db_checks = _load_checks("test_database_unavailable")
-rollback = _load_checks("test_rollback_readiness")
+db_checks = load_checks("test_database_unavailable")
+rollback = load_checks("test_rollback_readiness")
 
 
 def instance(**fields: Any) -> RdsInstance:

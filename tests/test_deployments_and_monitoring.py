@@ -6,7 +6,6 @@ the checks are called directly on hand-built evidence, as in test_checks.py.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import threading
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,6 +34,7 @@ from opscheck.evidence.taskdefs import ContainerConfig, TaskDefinitions
 from opscheck.outcomes import Inconclusive
 from opscheck.runbook import Maintenance
 from opscheck.target import Target, load
+from tests.conftest import load_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -46,18 +46,9 @@ TASK_DEFINITION = "arn:aws:ecs:us-east-2:123456789012:task-definition/saaspe-pro
 SECRETS = "arn:aws:secretsmanager:us-east-2:123456789012:secret:saaspe/production/"
 
 
-def _load_checks(name: str) -> ModuleType:
-    path = ROOT / "checks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"opscheck_checks_{name}", path)
-    assert spec is not None and spec.loader is not None, path
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scenario5 = _load_checks("test_deployment_failed")
-monitoring = _load_checks("test_monitoring_readiness")
-upkeep = _load_checks("test_runbook_upkeep")
+scenario5 = load_checks("test_deployment_failed")
+monitoring = load_checks("test_monitoring_readiness")
+upkeep = load_checks("test_runbook_upkeep")
 
 
 # -- the GitHub source, against a local server ----------------------------------------------

@@ -3,7 +3,6 @@ evidence, and their sources against moto and real HTTP servers on 127.0.0.1."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import socket
@@ -14,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
@@ -33,6 +31,7 @@ from opscheck.evidence.metrics import QUERIES, Metrics, Series
 from opscheck.evidence.sentry import SentryActivity, SentryIssue
 from opscheck.outcomes import Failure, Inconclusive
 from opscheck.target import Target, load
+from tests.conftest import load_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -43,18 +42,8 @@ FACTS: dict[str, str] = {}  # what checks record with record_property
 LB = "app/saaspe-production-alb/4361f80389f5693e"
 
 
-def _load_checks(name: str) -> ModuleType:
-    """checks/ is not a package: load the file by path, under a name pytest never uses."""
-    path = ROOT / "checks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"opscheck_checks_{name}", path)
-    assert spec is not None and spec.loader is not None, path
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-errors = _load_checks("test_high_error_rate")
-slow = _load_checks("test_slow_performance")
+errors = load_checks("test_high_error_rate")
+slow = load_checks("test_slow_performance")
 
 
 def thresholds(**fields: object) -> Any:
