@@ -26,10 +26,11 @@ from opscheck.evidence import logs as logs_source
 from opscheck.evidence.cache import CacheCluster
 from opscheck.evidence.cloudwatch import Alarm, Alarms
 from opscheck.evidence.dependencies import Dependencies, DependencyAnswer
-from opscheck.evidence.logs import LogErrors, redact, sample
+from opscheck.evidence.logs import LogErrors, sample
 from opscheck.evidence.metrics import QUERIES, Metrics, Series
 from opscheck.evidence.sentry import SentryActivity, SentryIssue
 from opscheck.outcomes import Failure, Inconclusive
+from opscheck.redact import redact
 from opscheck.target import Target, load
 from tests.conftest import load_checks
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from opscheck.redact import redact
+
 SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
 INCONCLUSIVE = "opscheck.inconclusive"
 # A check states a fact its evidence established with
@@ -45,9 +47,9 @@ class Finding:
         if "opscheck.section" not in props:
             return None
         if INCONCLUSIVE in props:
-            outcome, message = "inconclusive", str(props[INCONCLUSIVE])
+            outcome, message = "inconclusive", redact(str(props[INCONCLUSIVE]))
         elif report.failed:
-            outcome, message = "failed", _first_lines(report.longreprtext)
+            outcome, message = "failed", redact(_first_lines(report.longreprtext))
         else:
             outcome, message = "passed", ""
         return cls(

@@ -23,7 +23,9 @@ from opscheck import mapping, terminal
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.evidence.collect import now
 from opscheck.outcomes import Failure, Inconclusive
+from opscheck.redact import redact
 from opscheck.reports import RunContext, github, incident
+from opscheck.reports import allure as allure_reports
 from opscheck.reports.write import write_all
 from opscheck.run import CATALOG, CHECKS, Run
 from opscheck.runbook import Runbook, RunbookError
@@ -117,7 +119,13 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     return 0
 
 
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest reads --alluredir
 def pytest_configure(config: pytest.Config) -> None:
+    if _runs_checks(config) and not getattr(config.option, "allure_report_dir", None):
+        folder = _report_dir(config) / "allure-results"
+        config.option.allure_report_dir = str(folder)
+        if not hasattr(config, "workerinput"):  # emptied once, before any worker writes
+            shutil.rmtree(folder, ignore_errors=True)
     for kind, meaning in mapping.KINDS.items():
         config.addinivalue_line("markers", f"{kind}: {meaning}")
     config.addinivalue_line("markers", mapping.DATABASE)
@@ -161,6 +169,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(partial(shutil.rmtree, run.share_evidence(), ignore_errors=True))
         if run.target.simulated:
             _start(run.share_simulator)
+
+
+def _report_dir(config: pytest.Config) -> Path:
+    return config.getoption("opscheck_report_dir") or config.rootpath / "reports"
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
@@ -222,6 +234,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for severity in found.severities:
             item.add_marker(severity.lower())
         item.add_marker(found.section)
+        allure_reports.label(item, found, run.runbook, run.target)
         if found.about_the_database(item.fixturenames):
             item.add_marker("database")
         item.user_properties.extend(found.as_properties())
@@ -318,6 +331,33 @@ def thresholds(target: Any) -> Any:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    return (yield from _redacting(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    return (yield from _redacting(item))
+
+
+def _redacting(item: pytest.Item) -> Any:
+    """Redact a check's failure where it is raised, before any reporter (Allure too) reads it.
+
+    A failure's message may quote evidence (a health endpoint's body, a log line); pytest's
+    assertion introspection appends the values compared, which are dropped here as well.
+    """
+    try:
+        return (yield)
+    except (AssertionError, Inconclusive) as error:
+        if MAPPING in item.stash:
+            text = str(error).split("\nassert ")[0].strip() or str(error)
+            error.args = (redact(text),)
+            if isinstance(error, Inconclusive):
+                error.reason = redact(error.reason)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     if MAPPING not in item.stash or call.excinfo is None:
@@ -391,8 +431,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         run.reference,
         context.open_minutes,
     )
-    folder = config.getoption("opscheck_report_dir") or config.rootpath / "reports"
+    folder = _report_dir(config)
     written, errors = write_all(found, context, folder)
+    results = getattr(config.option, "allure_report_dir", None)
+    if results:
+        try:
+            allure_reports.write_run_files(Path(results), context)
+        except OSError as error:
+            errors.append(f"could not write the Allure run files in {results}: {error}")
     message = incident.render(found, context)
     if message:
         start = message.split("```")[1].strip()

@@ -9,12 +9,12 @@ the evidence says when either stopped it. Sample lines are kept short and redact
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
 
 from opscheck.evidence.base import Context, Model, source
+from opscheck.redact import redact
 
 WINDOW_MINUTES = 5
 PATTERN = "ERROR"
@@ -22,26 +22,6 @@ MAX_EVENTS = 1000
 MAX_PAGES = 5
 SAMPLES = 5
 SAMPLE_CHARS = 200
-
-_SECRETS = (
-    re.compile(r"\b([Bb]earer|BEARER|Basic)\s+[A-Za-z0-9._~+/=-]+"),
-    re.compile(
-        r"(?i)\b([\w-]*(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key))"
-        r"(\"?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s&,;\"']+)"
-    ),
-    re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/\s@]+:)([^@\s]+)(@)"),
-)
-
-
-def _quoted(value: str) -> str:
-    return f"{value[0]}[REDACTED]{value[0]}" if value[:1] in ("'", '"') else "[REDACTED]"
-
-
-def redact(text: str) -> str:
-    """Mask what obviously is a secret in a log line: bearer tokens, key=value, URL passwords."""
-    text = _SECRETS[0].sub(lambda m: f"{m[1]} [REDACTED]", text)
-    text = _SECRETS[1].sub(lambda m: f"{m[1]}{m[2]}{_quoted(m[3])}", text)
-    return _SECRETS[2].sub(lambda m: f"{m[1]}[REDACTED]{m[3]}", text)
 
 
 def sample(message: str) -> str:

@@ -24,7 +24,7 @@ import requests
 
 from opscheck.evidence.base import Context, Model, SourceUnavailable, source
 from opscheck.evidence.http import get_json
-from opscheck.evidence.logs import redact
+from opscheck.redact import redact
 
 WINDOW = "5m"
 TIMEOUT_S = 10.0

@@ -15,15 +15,16 @@ from opscheck.reports import (
     problems,
     title_of,
 )
+from opscheck.runbook import Runbook
 
 
-def runbook_link(run: RunContext, anchor: str) -> str:
+def runbook_link(runbook: Runbook, anchor: str) -> str:
     """A link that resolves where the summary is read: on GitHub, the file at this commit."""
     server, repo, sha = (
         os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
     )
     base = f"{server}/{repo}/blob/{sha}/" if server and repo and sha else ""
-    return f"{base}{run.runbook.path}#{anchor}"
+    return f"{base}{runbook.path}#{anchor}"
 
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -78,7 +79,7 @@ def render(findings: list[Finding], run: RunContext) -> str:
         respond = level.response_time if level else ""
         outcome = "inconclusive: " if f.outcome == "inconclusive" else ""
         cause = cause_of(run.runbook, f) or ("symptom" if f.outcome == "failed" else "")
-        link = runbook_link(run, anchor_of(run.runbook, f))
+        link = runbook_link(run.runbook, anchor_of(run.runbook, f))
         lines.append(
             f"| {f.severity} | {respond} | {_cell(title_of(run.runbook, f))} | {_cell(cause)} | "
             f"{outcome}`{f.check}`: {_cell(f.message)} | {_trend(f)} | [section]({link}) |"
