@@ -121,7 +121,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 @pytest.hookimpl(tryfirst=True)  # before allure-pytest reads --alluredir
 def pytest_configure(config: pytest.Config) -> None:
-    if _runs_checks(config) and not getattr(config.option, "allure_report_dir", None):
+    checking = _runs_checks(config) and not config.option.collectonly
+    if checking and not getattr(config.option, "allure_report_dir", None):
         folder = _report_dir(config) / "allure-results"
         config.option.allure_report_dir = str(folder)
         if not hasattr(config, "workerinput"):  # emptied once, before any worker writes
