@@ -46,8 +46,10 @@ def test_the_html_report_shows_the_failing_section(tmp_path):
     run_checks(tmp_path, "-m", "p0", "--simulate", "bad-deployment")
     results = tmp_path / "reports" / "allure-results"
     html = tmp_path / "html"
+    config = tmp_path / "reports" / "allurerc.json"
+    command = [str(ALLURE), "awesome", str(results), "--config", str(config)]
     subprocess.run(
-        [str(ALLURE), "awesome", str(results), "--output", str(html), "--single-file"],
+        [*command, "--group-by", "feature,story", "--output", str(html), "--single-file"],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -57,6 +59,9 @@ def test_the_html_report_shows_the_failing_section(tmp_path):
     dom = chromium("--dump-dom", page)
     assert "test_no_tasks_failed_to_pull_their_image" in dom
     assert "test_running_tasks_meet_desired" in dom
+    # Grouped as the runbook is: the section, then the cause each check detects.
+    assert "1. All ECS Tasks Down" in dom
+    assert "Failed deployment (bad Docker image)" in dom
     shot = ROOT / "reports" / "html-report.png"
     shot.parent.mkdir(exist_ok=True)
     chromium(f"--screenshot={shot}", page)

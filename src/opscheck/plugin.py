@@ -8,6 +8,7 @@ Registered as the `opscheck` pytest11 entry point. Hooks stay thin; the work is 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -438,6 +439,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if results:
         try:
             allure_reports.write_run_files(Path(results), context)
+            (folder / "allurerc.json").write_text(
+                json.dumps(allure_reports.allurerc(run.runbook), indent=2), encoding="utf-8"
+            )
         except OSError as error:
             errors.append(f"could not write the Allure run files in {results}: {error}")
     message = incident.render(found, context)

@@ -2,7 +2,8 @@
 
 allure-pytest writes the results; this module only labels the checks at collection (so
 `--allure-severities` and `--allure-features` select on them), and writes the run-wide
-files once, from the main process: environment.properties, executor.json, categories.json.
+files once, from the main process: environment.properties, executor.json, categories.json
+(Allure 2) and, beside the results, allurerc.json (Allure 3's categories per section).
 """
 
 from __future__ import annotations
@@ -87,6 +88,22 @@ def write_run_files(folder: Path, run: RunContext) -> None:
         }
     (folder / "executor.json").write_text(json.dumps(executor, indent=2), encoding="utf-8")
     (folder / "categories.json").write_text(json.dumps(categories(), indent=2), encoding="utf-8")
+
+
+def allurerc(runbook: Runbook) -> dict[str, Any]:
+    """Allure 3's configuration: a category per runbook section, matched on its feature label.
+
+    Allure 3 reads categories from its configuration, not from the results folder;
+    `npm run report` passes this file with --config.
+    """
+    titles = [f"{s.number}. {s.title}" for s in runbook.scenarios]
+    titles += [s.title for s in runbook.sections]
+    rules: list[dict[str, Any]] = [
+        {"name": title, "matchers": {"statuses": ["failed"], "labels": {"feature": title}}}
+        for title in titles
+    ]
+    rules.append({"name": "inconclusive: could not verify", **categories()[0]})
+    return {"name": f"opscheck: {runbook.title}", "categories": {"rules": rules}}
 
 
 def categories() -> list[dict[str, Any]]:
