@@ -62,3 +62,17 @@ def test_kinds_partition_the_checks(every):
     health, config, readiness = selected("health"), selected("config"), selected("readiness")
     assert health | config | readiness == every
     assert not (health & config or health & readiness or config & readiness)
+
+
+def test_allure_severities_select_at_collection():
+    """Severity is an Allure label from collection on, so --allure-severities can select."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--allure-severities", "blocker"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    blockers = {line.strip() for line in done.stdout.splitlines() if "::" in line}
+    assert blockers
+    assert blockers <= selected("p0")
+    assert "checks/test_all_ecs_tasks_down.py::test_service_is_active" in blockers
