@@ -301,3 +301,19 @@ def test_a_section_check_needs_a_severity(project):
     result = project.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*section 'rollback-procedures' needs severity= and no cause*"])
+
+
+def test_fail_on_lets_less_severe_findings_pass_as_warnings(project):
+    write_check(project, GRADED.format(severity="P2"))
+    assert project.runpytest().ret == pytest.ExitCode.TESTS_FAILED
+    gated = project.runpytest("--fail-on", "p1")
+    assert gated.ret == pytest.ExitCode.OK
+    gated.stdout.fnmatch_lines(["*--fail-on p1: 1 less severe findings reported as warnings*"])
+    assert project.runpytest("--fail-on", "p2").ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_fail_on_never_waves_an_inconclusive_check_through(project, tmp_path):
+    write_check(project, MAPPED)
+    path = saved_evidence(tmp_path, ecs_service={"unavailable": "denied", "permission": None})
+    result = project.runpytest("--env", "production", f"--evidence={path}", "--fail-on", "p0")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED

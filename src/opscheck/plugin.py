@@ -94,6 +94,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "escalation level of the runbook to engage now",
     )
     group.addoption(
+        "--fail-on",
+        dest="opscheck_fail_on",
+        metavar="SEVERITY",
+        choices=("p0", "p1", "p2", "p3"),
+        default="p3",
+        help="the least severe failure that fails the run (default p3: every failure); "
+        "inconclusive checks always fail it; less severe failures are reported as warnings",
+    )
+    group.addoption(
         "--evidence",
         dest="opscheck_replay",
         metavar="PATH",
@@ -396,6 +405,33 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
+GATE = pytest.StashKey[str]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Apply --fail-on: a run whose every failure is below the gate passes, with warnings."""
+    config = session.config
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if (
+        exitstatus != pytest.ExitCode.TESTS_FAILED
+        or reporter is None
+        or hasattr(config, "workerinput")
+    ):
+        return
+    gate = findings_module.SEVERITY_ORDER.index(config.getoption("opscheck_fail_on").upper())
+    failed = [r for r in reporter.stats.get("failed", []) + reporter.stats.get("error", [])]
+    found = findings_module.collect(r for r in failed if isinstance(r, pytest.TestReport))
+    if len(found) < len({r.nodeid for r in failed}):
+        return  # something that is not a check failed: never waved through
+    blocking = [f for f in found if f.outcome == "inconclusive" or f.rank <= gate]
+    if not blocking and not reporter.stats.get("inconclusive"):
+        session.exitstatus = pytest.ExitCode.OK
+        config.stash[GATE] = (
+            f"opscheck: --fail-on {config.getoption('opscheck_fail_on')}: {len(found)} less severe "
+            "findings reported as warnings; the run passes"
+        )
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
     if run is None or hasattr(config, "workerinput"):
@@ -456,3 +492,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"opscheck: reports in {folder}: {names}")
     for error in errors:
         terminalreporter.write_line(f"opscheck: {error}; the verdict above stands", yellow=True)
+    if GATE in config.stash:
+        terminalreporter.write_line(config.stash[GATE], yellow=True, bold=True)
