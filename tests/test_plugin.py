@@ -317,3 +317,12 @@ def test_fail_on_never_waves_an_inconclusive_check_through(project, tmp_path):
     path = saved_evidence(tmp_path, ecs_service={"unavailable": "denied", "permission": None})
     result = project.runpytest("--env", "production", f"--evidence={path}", "--fail-on", "p0")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_role_that_is_not_assumed_is_said_so_in_the_header(project, tmp_path):
+    production = project.path / "environments" / "production.toml"
+    text = production.read_text(encoding="utf-8")
+    production.write_text(text.replace('# role_arn = "', 'role_arn = "', 1), encoding="utf-8")
+    write_check(project, MAPPED)
+    result = project.runpytest("--env", "production", "--collect-only")
+    result.stdout.fnmatch_lines(["*WARNING: [[]aws] role_arn arn:aws:iam::*is NOT assumed yet*"])

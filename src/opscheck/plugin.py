@@ -218,6 +218,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"opscheck: target {target.name} ({where}), region {target.aws.region}"]
     if run.faults:
         lines.append(f"opscheck: staged faults: {', '.join(run.faults)}")
+    if target.aws.role_arn and not target.simulated:
+        lines.append(
+            f"opscheck: WARNING: [aws] role_arn {target.aws.role_arn} is NOT assumed yet: the "
+            "checks run as the standard credential chain's identity (see the account below)"
+        )
     lines.append(
         f"opscheck: runbook {book.path} v{book.version}, {len(book.scenarios)} scenarios, "
         f"next review {book.maintenance.next_review}"
