@@ -317,6 +317,20 @@ def test_fail_on_never_waves_an_inconclusive_check_through(project, tmp_path):
     path = saved_evidence(tmp_path, ecs_service={"unavailable": "denied", "permission": None})
     result = project.runpytest("--env", "production", f"--evidence={path}", "--fail-on", "p0")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert gate_of(project) == {"fail_on": "P0", "decision": "block"}
+
+
+def gate_of(project: pytest.Pytester) -> dict[str, str]:
+    summary = json.loads((project.path / "reports" / "summary.json").read_text(encoding="utf-8"))
+    return summary["gate"]
+
+
+def test_summary_carries_the_gate_decision(project):
+    write_check(project, GRADED.format(severity="P2"))
+    project.runpytest("--fail-on", "p1")
+    assert gate_of(project) == {"fail_on": "P1", "decision": "warn"}
+    project.runpytest("--fail-on", "p2")
+    assert gate_of(project) == {"fail_on": "P2", "decision": "block"}
 
 
 def test_a_role_that_is_not_assumed_is_said_so_in_the_header(project, tmp_path):

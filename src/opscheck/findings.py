@@ -88,3 +88,15 @@ def collect(reports: Iterable[pytest.TestReport]) -> list[Finding]:
             by_node[finding.nodeid] = finding
     order = {nodeid: index for index, nodeid in enumerate(by_node)}
     return sorted(by_node.values(), key=lambda f: (f.rank, f.section, order[f.nodeid]))
+
+
+def gate(findings: Iterable[Finding], fail_on: str) -> str:
+    """Return what a gate at severity fail_on makes of the findings: "block", "warn" or "pass".
+
+    An inconclusive check always blocks: a gate that could not look has not passed.
+    """
+    limit = SEVERITY_ORDER.index(fail_on.upper())
+    failing = [f for f in findings if f.outcome != "passed"]
+    if any(f.outcome == "inconclusive" or f.rank <= limit for f in failing):
+        return "block"
+    return "warn" if failing else "pass"

@@ -410,31 +410,31 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
-GATE = pytest.StashKey[str]()
+GATE = pytest.StashKey[tuple[str, str]]()  # (fail_on, decision), set at the end of a run
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Apply --fail-on: a run whose every failure is below the gate passes, with warnings."""
     config = session.config
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if (
-        exitstatus != pytest.ExitCode.TESTS_FAILED
-        or reporter is None
-        or hasattr(config, "workerinput")
-    ):
+    if reporter is None or hasattr(config, "workerinput") or RUN not in config.stash:
         return
-    gate = findings_module.SEVERITY_ORDER.index(config.getoption("opscheck_fail_on").upper())
-    failed = [r for r in reporter.stats.get("failed", []) + reporter.stats.get("error", [])]
-    found = findings_module.collect(r for r in failed if isinstance(r, pytest.TestReport))
-    if len(found) < len({r.nodeid for r in failed}):
-        return  # something that is not a check failed: never waved through
-    blocking = [f for f in found if f.outcome == "inconclusive" or f.rank <= gate]
-    if not blocking and not reporter.stats.get("inconclusive"):
+    fail_on = config.getoption("opscheck_fail_on").upper()
+    reports = [
+        r
+        for key in ("failed", "error", "inconclusive")
+        for r in reporter.stats.get(key, [])
+        if isinstance(r, pytest.TestReport)
+    ]
+    found = findings_module.collect(reports)
+    decision = findings_module.gate(found, fail_on)
+    if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or len(found) < len(
+        {r.nodeid for r in reports}
+    ):
+        decision = "block"  # interrupted, nothing selected, or something not a check failed
+    config.stash[GATE] = (fail_on, decision)
+    if decision == "warn" and exitstatus == pytest.ExitCode.TESTS_FAILED:
         session.exitstatus = pytest.ExitCode.OK
-        config.stash[GATE] = (
-            f"opscheck: --fail-on {config.getoption('opscheck_fail_on')}: {len(found)} less severe "
-            "findings reported as warnings; the run passes"
-        )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -461,6 +461,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         faults=tuple(run.faults),
         replayed_from=str(run.replay) if run.replay else None,
         incident_start=config.getoption("opscheck_incident_start"),
+        gate=config.stash.get(GATE, None),
     )
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github.annotations(found, context):
@@ -497,5 +498,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"opscheck: reports in {folder}: {names}")
     for error in errors:
         terminalreporter.write_line(f"opscheck: {error}; the verdict above stands", yellow=True)
-    if GATE in config.stash:
-        terminalreporter.write_line(config.stash[GATE], yellow=True, bold=True)
+    fail_on, decision = config.stash.get(GATE, ("", ""))
+    if decision == "warn":
+        warned = sum(f.outcome == "failed" for f in found)
+        terminalreporter.write_line(
+            f"opscheck: --fail-on {fail_on.lower()}: {warned} less severe findings reported "
+            "as warnings; the run passes",
+            yellow=True,
+            bold=True,
+        )

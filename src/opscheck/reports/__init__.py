@@ -27,6 +27,7 @@ class RunContext:
     faults: tuple[str, ...] = ()
     replayed_from: str | None = None
     incident_start: datetime | None = None
+    gate: tuple[str, str] | None = None  # (fail_on, decision) of --fail-on
 
     @property
     def open_minutes(self) -> float | None:

@@ -3,6 +3,11 @@
 Fields (schema 1):
   schema            1; a change that removes or renames a field raises it
   verdict           "pass" when every check passed, else "fail"
+  gate              {fail_on, decision}: the --fail-on severity ("P0".."P3") and what it
+                    made of the run: "pass" (every check passed), "warn" (only failures
+                    below the gate: the run passes) or "block" (a failure at or above it,
+                    an inconclusive check, or a run that did not complete); null when
+                    the run was not judged (a report written outside a pytest session)
   target            {name, region, simulated, account, caller}
   runbook           {path, version}
   started_at, finished_at   ISO 8601, UTC
@@ -45,6 +50,7 @@ def build(findings: list[Finding], run: RunContext) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "verdict": "pass" if counts["passed"] == len(findings) else "fail",
+        "gate": dict(zip(("fail_on", "decision"), run.gate, strict=True)) if run.gate else None,
         "target": {
             "name": run.target.name,
             "region": run.target.aws.region,
