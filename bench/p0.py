@@ -76,9 +76,7 @@ def main() -> None:
         started = time.perf_counter()
         sim = Simulator.start(target, ROOT / CATALOG, [f for f in args.fault.split(",") if f])
         sim_start = time.perf_counter() - started
-        os.environ[SHARED_SIMULATOR] = json.dumps(
-            {"aws_url": sim.aws_url, "http_url": sim.http_url, "account": sim.account}
-        )
+        os.environ[SHARED_SIMULATOR] = sim.shared()
         walls, passes, calls = [], [], 0
         try:
             for i in range(args.repeat):

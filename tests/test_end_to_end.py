@@ -41,7 +41,9 @@ def test_healthy_production_fails_only_what_is_true_of_the_repository(tmp_path):
     assert result.named("inconclusive") == set()
     assert len(result.named("passed")) == len(result.checks) - len(KNOWN)
     assert "SIMULATED" in result.output
-    assert "AWS account 123456789012" in result.output
+    # Run as a user holding only `python -m opscheck.iam policy`, with moto enforcing it:
+    # that policy is enough for every check.
+    assert "as arn:aws:iam::123456789012:user/opscheck-readonly" in result.output
 
 
 @pytest.mark.parametrize("fault", sorted(CATALOG))
@@ -135,8 +137,9 @@ def test_live_target_honours_aws_endpoint_url(tmp_path, monkeypatch):
     sim = Simulator.start(load("simulated", ROOT), ROOT / "fixtures/faults", [])
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL", sim.aws_url)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        # The simulation lets in only its read-only user (see tests/test_read_only.py).
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", sim.credentials["aws_access_key_id"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", sim.credentials["aws_secret_access_key"])
         monkeypatch.delenv("AWS_PROFILE", raising=False)
         result = run_checks(tmp_path, "-m", "p0", "--env", "production")
     finally:

@@ -19,14 +19,15 @@ from opscheck.evidence import read_actions
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 
 
-def policy() -> dict[str, Any]:
+def policy(exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return the permissions policy; `exclude` leaves actions out (to rehearse a narrow role)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Sid": "OpscheckReadsEvidence",
                 "Effect": "Allow",
-                "Action": sorted(read_actions()),
+                "Action": sorted(read_actions() - exclude),
                 "Resource": "*",
             }
         ],

@@ -7,7 +7,6 @@ the sources the selected checks name and nothing else.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -31,7 +30,6 @@ CHECKS = Path("checks")
 REFERENCE_ENV = "production"  # the environment the runbook's commands were written for
 SHARED_SIMULATOR = "OPSCHECK_SIMULATOR"  # set by an xdist controller for its workers
 SHARED_EVIDENCE = "OPSCHECK_EVIDENCE_DIR"  # likewise
-SIMULATED_CREDENTIALS = {"aws_access_key_id": "simulated", "aws_secret_access_key": "simulated"}
 
 
 @dataclass
@@ -78,16 +76,13 @@ class Run:
         if self.simulator is None:
             shared = os.environ.get(SHARED_SIMULATOR)
             if shared:
-                self.simulator = Simulator(**json.loads(shared))
+                self.simulator = Simulator.joined(shared)
             else:
                 self.simulator = Simulator.start(self.target, self.catalog, self.faults)
         return self.simulator
 
     def share_simulator(self) -> None:
-        sim = self.start_simulator()
-        os.environ[SHARED_SIMULATOR] = json.dumps(
-            {"aws_url": sim.aws_url, "http_url": sim.http_url, "account": sim.account}
-        )
+        os.environ[SHARED_SIMULATOR] = self.start_simulator().shared()
 
     def checked_target(self) -> Target:
         """The target as the checks reach it: pointed at the simulator when it is simulated."""
@@ -134,7 +129,7 @@ class Run:
             read_actions(),
             profile=target.aws.profile,
             endpoint_url=target.aws.endpoint_url,
-            credentials=SIMULATED_CREDENTIALS if target.simulated else None,
+            credentials=self.simulator.credentials if self.simulator else None,
         )
         http = requests.Session()
         http.headers["User-Agent"] = "opscheck"

@@ -42,6 +42,7 @@ class Simulator:
     aws_url: str
     http_url: str
     account: str
+    credentials: dict[str, str]  # the read-only user's keys: moto enforces its policy
     process: subprocess.Popen[str] | None = None
 
     @classmethod
@@ -79,7 +80,22 @@ class Simulator:
                 f"the simulator did not start (exit {process.returncode}):\n{tail}"
             )
         ready = json.loads(line)
-        return cls(ready["aws"], ready["http"], ready["account"], process)
+        return cls(ready["aws"], ready["http"], ready["account"], ready["credentials"], process)
+
+    def shared(self) -> str:
+        """What an xdist worker needs to join this simulator, as JSON (see `joined`)."""
+        return json.dumps(
+            {
+                "aws_url": self.aws_url,
+                "http_url": self.http_url,
+                "account": self.account,
+                "credentials": self.credentials,
+            }
+        )
+
+    @classmethod
+    def joined(cls, shared: str) -> Simulator:
+        return cls(**json.loads(shared))
 
     def serve(self, target: Target) -> Target:
         """Return the target pointed at this simulator: AWS, the app, Sentry, GitHub, dependencies.

@@ -21,6 +21,7 @@ from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_
 from werkzeug.serving import make_server
 
 from opscheck.simulator import app, catalog, effects
+from opscheck.simulator.effects import access
 from opscheck.simulator.world import ACCOUNT, World, seed
 from opscheck.target import TargetError, load
 
@@ -102,11 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for done in effects.FINISHERS:
         done(world)
+    credentials = access.lock(world)  # from here on, only the read-only user gets in
     http = app.serve(world.responses)
     ready = {
         "aws": aws_url,
         "http": f"http://127.0.0.1:{http.server_address[1]}",
         "account": ACCOUNT,
+        "credentials": credentials,
     }
     print(json.dumps(ready), flush=True)
     sys.stdin.read()

@@ -48,6 +48,7 @@ class World:
     responses: dict[str, Response] = field(default_factory=dict)
     series: dict[str, list[float | None]] = field(default_factory=dict)  # per minute, oldest first
     load_balancer_dimension: str = ""
+    denied: set[str] = field(default_factory=set)  # IAM actions the checks' user is not granted
 
     @property
     def paths(self) -> dict[str, str]:
