@@ -333,10 +333,14 @@ def test_summary_carries_the_gate_decision(project):
     assert gate_of(project) == {"fail_on": "P2", "decision": "block"}
 
 
-def test_a_role_that_is_not_assumed_is_said_so_in_the_header(project, tmp_path):
-    production = project.path / "environments" / "production.toml"
-    text = production.read_text(encoding="utf-8")
-    production.write_text(text.replace('# role_arn = "', 'role_arn = "', 1), encoding="utf-8")
-    write_check(project, MAPPED)
-    result = project.runpytest("--env", "production", "--collect-only")
-    result.stdout.fnmatch_lines(["*WARNING: [[]aws] role_arn arn:aws:iam::*is NOT assumed yet*"])
+def test_a_path_after_a_space_is_explained_not_mistaken(tmp_path):
+    """pytest finds its rootdir before plugins add options: `--env PATH` misleads it."""
+    from tests.conftest import ROOT, run_checks
+
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    path = folder / "production.toml"
+    path.write_text((ROOT / "environments/production.toml").read_text(encoding="utf-8"))
+    result = run_checks(tmp_path, "--env", str(path), "-m", "p0")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert f"write --env={path}, with '='" in result.output

@@ -216,6 +216,15 @@ def test_a_token_pasted_as_the_variable_name_is_not_echoed(tmp_path: Path) -> No
     assert "ghp_secret" not in message
 
 
+def test_a_role_arn_must_be_an_iam_role_arn(tmp_path: Path) -> None:
+    role = 'region = "eu-west-1"\nrole_arn = "opscheck-readonly"'
+    message = error_of(tmp_path, VALID.replace('region = "eu-west-1"', role))
+    assert message == (
+        "environments/x.toml: 'aws.role_arn' must be an IAM role ARN: "
+        "arn:aws:iam::ACCOUNT_ID:role/NAME, got 'opscheck-readonly'"
+    )
+
+
 def test_all_errors_are_reported_one_per_line(tmp_path: Path) -> None:
     text = (
         VALID.replace('name = "x"', 'name = "y"')

@@ -5,7 +5,8 @@ Every client comes from `ReadOnlySession`. Before botocore sends a request, a
 actions (the ones the evidence sources declare) and refuses anything else, so a
 mutating call never leaves the process. The same handler counts the calls made.
 Retries use botocore's own standard mode with a cap; every client has connect and
-read timeouts.
+read timeouts. With a role ARN, the session first assumes that role (the one call outside
+the allow-list, made once, before any client is built) and reads as it.
 """
 
 from __future__ import annotations
@@ -54,8 +55,16 @@ THROTTLED_CODES = frozenset(
 )
 
 
+ASSUME_ROLE = "sts:AssumeRole"
+ROLE_SESSION_NAME = "opscheck"
+
+
 class ReadOnlyViolation(RuntimeError):
     """An operation outside the allow-list was attempted; nothing was sent."""
+
+
+class RoleNotAssumed(RuntimeError):
+    """The role to read as could not be assumed; the message says why and what to do."""
 
 
 def iam_action(service: str, operation: str) -> str:
@@ -84,22 +93,23 @@ class ReadOnlySession:
         profile: str | None = None,
         endpoint_url: str | None = None,
         credentials: dict[str, str] | None = None,
+        role_arn: str | None = None,
         max_attempts: int = 3,
         connect_timeout: float = 3.0,
         read_timeout: float = 10.0,
     ) -> None:
         self.allowed = check_read_only(allowed)
         self.endpoint_url = endpoint_url
+        self.role_arn = role_arn
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._local = threading.local()
         self._clients: dict[str, Any] = {}
-        self._boto = boto3.session.Session(
+        self._start = boto3.session.Session(
             region_name=region, profile_name=profile or None, **(credentials or {})
         )
-        # Registered on the session before any client exists: each client copies the
-        # session's event handlers when it is created.
-        self._boto.events.register("before-call.*.*", self._guard)
+        self._reading: Any = None if role_arn else self._guarded(self._start)
+        self._role_error: str | None = None
         self._config = Config(
             retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
@@ -110,16 +120,46 @@ class ReadOnlySession:
 
     @property
     def region(self) -> str:
-        return self._boto.region_name
+        return self._start.region_name
 
     def client(self, service: str) -> Any:
         """Return the shared client for a service (boto3 clients are thread-safe, sessions not)."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._boto.client(
+                self._clients[service] = self._session().client(
                     service, config=self._config, endpoint_url=self.endpoint_url
                 )
             return self._clients[service]
+
+    def _guarded(self, session: Any) -> Any:
+        # Registered on the session before any client exists: each client copies the
+        # session's event handlers when it is created.
+        session.events.register("before-call.*.*", self._guard)
+        return session
+
+    def _session(self) -> Any:
+        """The session clients come from: the role's, assumed once, when there is a role."""
+        if self._reading is None and self._role_error is None:
+            self._local.action = ASSUME_ROLE
+            sts = self._start.client("sts", config=self._config, endpoint_url=self.endpoint_url)
+            try:
+                granted = sts.assume_role(RoleArn=self.role_arn, RoleSessionName=ROLE_SESSION_NAME)
+            except Exception as error:  # said once here, then by every source that needs AWS
+                self._role_error = _role_failure(self.role_arn or "", error)
+            else:
+                self.calls[ASSUME_ROLE] += 1
+                keys = granted["Credentials"]
+                self._reading = self._guarded(
+                    boto3.session.Session(
+                        region_name=self._start.region_name,
+                        aws_access_key_id=keys["AccessKeyId"],
+                        aws_secret_access_key=keys["SecretAccessKey"],
+                        aws_session_token=keys["SessionToken"],
+                    )
+                )
+        if self._role_error is not None:
+            raise RoleNotAssumed(self._role_error)
+        return self._reading
 
     def last_action(self) -> str | None:
         """Return the IAM action this thread last attempted, to name it when it fails."""
@@ -140,8 +180,18 @@ class ReadOnlySession:
             self.calls[action] += 1
 
 
+def _role_failure(role_arn: str, error: BaseException) -> str:
+    reason, _ = explain(error, ASSUME_ROLE)
+    return (
+        f"could not assume [aws] role_arn {role_arn}: {reason}. The identity opscheck starts "
+        f"as needs {ASSUME_ROLE} on that role, and the role's trust policy must trust it"
+    )
+
+
 def explain(error: BaseException, action: str) -> tuple[str, str | None]:
     """Return a one-line reason an AWS read failed, and the IAM action to grant if that is why."""
+    if isinstance(error, RoleNotAssumed):
+        return str(error), None
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "")

@@ -8,6 +8,7 @@ Registered as the `opscheck` pytest11 entry point. Hooks stay thin; the work is 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -39,6 +40,7 @@ from opscheck.target import TargetError
 RUN = pytest.StashKey[Run]()
 MAPPING = pytest.StashKey[mapping.Mapping]()
 COVERAGE = pytest.StashKey[dict[str, tuple[str, ...]]]()
+PATH_OPTIONS = ("--env", "--evidence", "--save-evidence", "--report-dir")
 
 
 def incident_start(value: str) -> datetime:
@@ -164,7 +166,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 )
             select_faults(load_catalog(run.catalog), faults)
     except (RunbookError, TargetError, CatalogError) as error:
-        raise pytest.UsageError(str(error)) from None
+        raise pytest.UsageError(str(error) + _rootdir_hint(config)) from None
     for level in run.runbook.severities.values():
         config.addinivalue_line(
             "markers", f"{level.marker}: {level.level} {level.name}, respond {level.response_time}"
@@ -188,6 +190,23 @@ def _report_dir(config: pytest.Config) -> Path:
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def _rootdir_hint(config: pytest.Config) -> str:
+    """Say why the project was not found when pytest took an option's path for a test path.
+
+    pytest finds its rootdir before plugins add their options, so in `--env PATH` it sees
+    PATH as a test path; `--env=PATH` is one argument and does not mislead it.
+    """
+    if config.inipath is not None:
+        return ""
+    for option, value in itertools.pairwise(config.invocation_params.args):
+        if option in PATH_OPTIONS and not value.startswith("-"):
+            return (
+                f"\npytest took {value!r} for a test path and {config.rootpath} for the project "
+                f"folder: write {option}={value}, with '=', from the project folder"
+            )
+    return f"\nno pyproject.toml found from {config.rootpath}: run from the project folder"
 
 
 def _runs_checks(config: pytest.Config) -> bool:
@@ -218,11 +237,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"opscheck: target {target.name} ({where}), region {target.aws.region}"]
     if run.faults:
         lines.append(f"opscheck: staged faults: {', '.join(run.faults)}")
-    if target.aws.role_arn and not target.simulated:
-        lines.append(
-            f"opscheck: WARNING: [aws] role_arn {target.aws.role_arn} is NOT assumed yet: the "
-            "checks run as the standard credential chain's identity (see the account below)"
-        )
+    if target.aws.role_arn and not run.replay:
+        lines.append(f"opscheck: reading as the role {target.aws.role_arn} ([aws] role_arn)")
     lines.append(
         f"opscheck: runbook {book.path} v{book.version}, {len(book.scenarios)} scenarios, "
         f"next review {book.maintenance.next_review}"

@@ -130,6 +130,7 @@ class Run:
             profile=target.aws.profile,
             endpoint_url=target.aws.endpoint_url,
             credentials=self.simulator.credentials if self.simulator else None,
+            role_arn=target.aws.role_arn,
         )
         http = requests.Session()
         http.headers["User-Agent"] = "opscheck"

@@ -52,6 +52,14 @@ def _owner_and_name(value: str) -> str:
     return value
 
 
+def _role_arn(value: str) -> str:
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+", value):
+        raise PydanticCustomError(
+            "role_arn", "must be an IAM role ARN: arn:aws:iam::ACCOUNT_ID:role/NAME"
+        )
+    return value
+
+
 def _blank_is_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
@@ -61,6 +69,7 @@ Url = Annotated[str, AfterValidator(_http_url)]
 EnvName = Annotated[Name, AfterValidator(_variable_name)]
 OptionalName = Annotated[Name | None, BeforeValidator(_blank_is_none)]
 OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_is_none)]
+RoleArn = Annotated[Name, AfterValidator(_role_arn)]
 
 
 class _Table(BaseModel):
@@ -72,7 +81,9 @@ class _Table(BaseModel):
 class AwsConfig(_Table):
     region: Name = Field(description="the AWS region, e.g. us-east-2")
     profile: OptionalName = Field(None, description="a named AWS profile")
-    role_arn: OptionalName = Field(None, description="a role to assume, for another account")
+    role_arn: Annotated[RoleArn | None, BeforeValidator(_blank_is_none)] = Field(
+        None, description="a role to assume and read as, e.g. in another account"
+    )
     endpoint_url: OptionalUrl = Field(None, description="an AWS-compatible endpoint")
 
 
