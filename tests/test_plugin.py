@@ -344,3 +344,15 @@ def test_a_path_after_a_space_is_explained_not_mistaken(tmp_path):
     result = run_checks(tmp_path, "--env", str(path), "-m", "p0")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert f"write --env={path}, with '='" in result.output
+
+
+def test_installed_it_stays_out_of_other_projects(pytester):
+    """The entry point loads the plugin into every pytest run; a project without a runbook
+    is not opscheck's, unless an opscheck option says it is."""
+    pytester.makepyfile(test_other="def test_other():\n    assert True\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.OK
+    assert "opscheck:" not in result.stdout.str()
+    asked = pytester.runpytest("--env", "production")
+    assert asked.ret == pytest.ExitCode.USAGE_ERROR
+    asked.stderr.fnmatch_lines(["*no pyproject.toml found from *: run from the project folder"])

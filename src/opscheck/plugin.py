@@ -29,7 +29,7 @@ from opscheck.redact import redact
 from opscheck.reports import RunContext, github, incident
 from opscheck.reports import allure as allure_reports
 from opscheck.reports.write import write_all
-from opscheck.run import CATALOG, CHECKS, Run
+from opscheck.run import CATALOG, CHECKS, RUNBOOK, Run
 from opscheck.runbook import Runbook, RunbookError
 from opscheck.simulator import SimulatorError
 from opscheck.simulator.catalog import CatalogError
@@ -131,8 +131,30 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     return 0
 
 
+def _is_for_opscheck(config: pytest.Config) -> bool:
+    """Whether this run is opscheck's: in a project with a runbook, or given an opscheck option.
+
+    Installed, the plugin is loaded by every pytest run in the environment; elsewhere it
+    stays out of the way.
+    """
+    given = any(config.getoption(dest) for dest in OPTIONS_NAMING_A_RUN)
+    return given or (config.rootpath / RUNBOOK).exists()
+
+
+OPTIONS_NAMING_A_RUN = (
+    "opscheck_env",
+    "opscheck_simulate",
+    "opscheck_save",
+    "opscheck_replay",
+    "opscheck_incident_start",
+    "opscheck_report_dir",
+)
+
+
 @pytest.hookimpl(tryfirst=True)  # before allure-pytest reads --alluredir
 def pytest_configure(config: pytest.Config) -> None:
+    if not _is_for_opscheck(config):
+        return
     checking = _runs_checks(config) and not config.option.collectonly
     if checking and not getattr(config.option, "allure_report_dir", None):
         folder = _report_dir(config) / "allure-results"
@@ -201,7 +223,7 @@ def _rootdir_hint(config: pytest.Config) -> str:
     if config.inipath is not None:
         return ""
     for option, value in itertools.pairwise(config.invocation_params.args):
-        if option in PATH_OPTIONS and not value.startswith("-"):
+        if option in PATH_OPTIONS and (config.invocation_params.dir / value).exists():
             return (
                 f"\npytest took {value!r} for a test path and {config.rootpath} for the project "
                 f"folder: write {option}={value}, with '=', from the project folder"
@@ -226,7 +248,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    run = config.stash[RUN]
+    run = config.stash.get(RUN, None)
+    if run is None:
+        return []
     target, book = run.target, run.runbook
     if run.replay:
         where = f"REPLAY of {run.replay}: no network"
@@ -253,7 +277,9 @@ def _is_check(item: pytest.Item, root: Path) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Map every check to the runbook and mark it, before -m selects among them."""
-    run = config.stash[RUN]
+    run = config.stash.get(RUN, None)
+    if run is None:
+        return
     problems = []
     for item in items:
         if not _is_check(item, config.rootpath):
@@ -284,7 +310,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Gather, once, the evidence every selected check needs."""
     config = session.config
-    run = config.stash[RUN]
+    run = config.stash.get(RUN, None)
+    if run is None:
+        return
     checks = [i for i in session.items if MAPPING in i.stash]
     sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
     if not sources or config.option.collectonly:
