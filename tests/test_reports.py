@@ -205,3 +205,17 @@ def test_a_failing_metric_shows_its_trend_as_a_sparkline():
         line for line in markdown.render([rising], CONTEXT).splitlines() if "test_error" in line
     )
     assert "`▁▁▁█` 12.5" in row
+
+
+@pytest.mark.parametrize(
+    ("gate", "heading"),
+    [
+        (None, "## opscheck: FAIL on "),
+        (("P3", "block"), "## opscheck: FAIL on "),
+        (("P1", "block"), "## opscheck: BLOCKED (--fail-on p1) on "),
+        (("P0", "warn"), "## opscheck: PASS with warnings (--fail-on p0: less severe findings)"),
+    ],
+)
+def test_markdown_heading_says_what_the_gate_decided(gate, heading):
+    text = markdown.render(FINDINGS, replace(CONTEXT, gate=gate))
+    assert text.startswith(heading)
