@@ -7,11 +7,17 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
+from requests.structures import CaseInsensitiveDict
 
 pytest_plugins = ["pytester"]
 
@@ -96,3 +102,112 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeini("[pytest]\naddopts = --strict-markers\n")
     (pytester.path / "checks").mkdir()
     return pytester
+
+
+# -- local HTTP servers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request a local server received."""
+
+    method: str
+    path: str  # without the query string
+    query: str  # the query string as sent, without the "?"
+    headers: CaseInsensitiveDict[str]
+    body: bytes
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        """The query string, parsed."""
+        return parse_qs(self.query)
+
+    def json(self) -> Any:
+        """The body, parsed as JSON."""
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, str]:
+        """The body, parsed as a form (as AWS query-protocol requests send it)."""
+        return dict(parse_qsl(self.body.decode()))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a local server answers; a body that is not bytes or str is sent as JSON."""
+
+    status: int = 200
+    body: Any = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # cut short at teardown
+
+    def payload(self) -> bytes:
+        """The body as sent."""
+        if isinstance(self.body, bytes):
+            return self.body
+        return (self.body if isinstance(self.body, str) else json.dumps(self.body)).encode()
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """A running local server: its URL and every request it received, in order."""
+
+    url: str
+    requests: list[Request]
+
+
+Answer = Callable[[Request], Reply]  # what a local server does with each request
+StartServer = Callable[[Answer], LocalServer]  # the local_server fixture
+
+
+@pytest.fixture
+def local_server() -> Iterator[StartServer]:
+    """Start HTTP servers on 127.0.0.1 that answer with answer(request); all stop at teardown."""
+    release = threading.Event()
+    started: list[ThreadingHTTPServer] = []
+
+    def start(answer: Answer) -> LocalServer:
+        received: list[Request] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def respond(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(
+                    method=self.command,
+                    path=parts.path,
+                    query=parts.query,
+                    headers=CaseInsensitiveDict(self.headers.items()),
+                    body=self.rfile.read(length),
+                )
+                received.append(request)
+                reply = answer(request)
+                if reply.delay_s:
+                    release.wait(reply.delay_s)
+                payload = reply.payload()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.content_type)
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:
+                    pass  # the client gave up waiting
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = respond
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+        started.append(httpd)
+        return LocalServer(f"http://127.0.0.1:{httpd.server_address[1]}", received)
+
+    yield start
+    release.set()
+    for httpd in started:
+        httpd.shutdown()
+        httpd.server_close()

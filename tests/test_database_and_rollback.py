@@ -3,13 +3,10 @@ called on hand-built evidence; and the RDS sources read from moto and a local se
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import boto3
 import pytest
@@ -41,7 +38,7 @@ from opscheck.runbook import load as load_runbook
 from opscheck.runbook import parse as parse_runbook
 from opscheck.simulator.world import World
 from opscheck.target import Target, load
-from tests.conftest import load_checks
+from tests.conftest import Reply, Request, StartServer, load_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -655,7 +652,9 @@ def test_missing_instance_read_as_missing(moto_url: str) -> None:
     assert db.status == "MISSING" and "opscheck-tests-no-such-db" in (db.missing_reason or "")
 
 
-def test_pending_maintenance_parsed_from_the_simulators_answer(moto_url: str) -> None:
+def test_pending_maintenance_parsed_from_the_simulators_answer(
+    moto_url: str, local_server: StartServer
+) -> None:
     """The XML the simulator answers, read back through botocore by the source."""
     from opscheck.simulator.effects import rds as effects
 
@@ -669,32 +668,15 @@ def test_pending_maintenance_parsed_from_the_simulators_answer(moto_url: str) ->
         ),
         None,  # type: ignore[arg-type]
     )
-    seen: list[dict[str, str]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-            params = dict(parse_qsl(body))
-            seen.append(params)
-            payload = effects.pending_maintenance(world, params).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/xml")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+    def answer(request: Request) -> Reply:
+        xml = effects.pending_maintenance(world, request.form())
+        return Reply(body=xml, content_type="text/xml")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        found = rds_maintenance(context(url, "opscheck-tests-maint"))
-        other = rds_maintenance(context(url, "opscheck-tests-other"))
-    finally:
-        server.shutdown()
-        server.server_close()
+    server = local_server(answer)
+    found = rds_maintenance(context(server.url, "opscheck-tests-maint"))
+    other = rds_maintenance(context(server.url, "opscheck-tests-other"))
+    seen = [r.form() for r in server.requests]
     assert seen[0]["Action"] == "DescribePendingMaintenanceActions"
     assert seen[0]["Filters.Filter.1.Values.Value.1"] == "opscheck-tests-maint"
     (action,) = found.actions

@@ -6,17 +6,13 @@ the checks are called directly on hand-built evidence, as in test_checks.py.
 
 from __future__ import annotations
 
-import json
 import os
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -34,7 +30,7 @@ from opscheck.evidence.taskdefs import ContainerConfig, TaskDefinitions
 from opscheck.outcomes import Inconclusive
 from opscheck.runbook import Maintenance
 from opscheck.target import Target, load
-from tests.conftest import load_checks
+from tests.conftest import LocalServer, Reply, Request, StartServer, load_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -54,57 +50,24 @@ upkeep = load_checks("test_runbook_upkeep")
 # -- the GitHub source, against a local server ----------------------------------------------
 
 
-@dataclass
-class GithubServer:
-    url: str
-    routes: dict[str, tuple[int, Any]]
-    seen: list[tuple[str, dict[str, list[str]], dict[str, str]]] = field(default_factory=list)
-
-
 @pytest.fixture
-def github() -> Iterator[Callable[..., GithubServer]]:
-    servers: list[ThreadingHTTPServer] = []
-
-    release = threading.Event()
+def github(local_server: StartServer) -> Callable[..., LocalServer]:
+    """A GitHub-shaped local server: routes by path under /api, with extra headers and a delay."""
 
     def start(
         routes: dict[str, tuple[int, Any]],
         headers: dict[str, str] | None = None,
         delay_s: float = 0.0,
-    ):
-        server = GithubServer(url="", routes=routes)
+    ) -> LocalServer:
+        def answer(request: Request) -> Reply:
+            route = request.path.removeprefix("/api")
+            status, body = routes.get(route, (404, {"message": "Not Found"}))
+            return Reply(status, body, headers=headers or {}, delay_s=delay_s)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                server.seen.append((parts.path, parse_qs(parts.query), dict(self.headers)))
-                if delay_s:
-                    release.wait(delay_s)
-                route = parts.path.removeprefix("/api")
-                status, body = server.routes.get(route, (404, {"message": "Not Found"}))
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
+        server = local_server(answer)
+        return replace(server, url=f"{server.url}/api")
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(httpd)
-        server.url = f"http://127.0.0.1:{httpd.server_address[1]}/api"
-        return server
-
-    yield start
-    release.set()
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
+    return start
 
 
 def github_context(target: Target, api_base: str | None = None) -> Context:
@@ -167,12 +130,12 @@ def test_github_runs_are_read_newest_first_with_the_documented_headers(github) -
     assert [r.id for r in found.runs] == [200, 100]
     assert found.latest_deploy.id == 200 and found.last_success.id == 200
     assert found.failed_jobs == () and found.checked_at == NOW
-    path, query, headers = server.seen[0]
-    assert path == f"/api{RUNS_PATH}" and query == {"per_page": ["10"]}
-    assert headers["Authorization"] == "Bearer simulated"
-    assert headers["Accept"] == "application/vnd.github+json"
-    assert headers["X-GitHub-Api-Version"] == "2022-11-28"
-    assert len(server.seen) == 1, "no jobs are read when the last deploy succeeded"
+    first = server.requests[0]
+    assert first.path == f"/api{RUNS_PATH}" and first.params == {"per_page": ["10"]}
+    assert first.headers["Authorization"] == "Bearer simulated"
+    assert first.headers["Accept"] == "application/vnd.github+json"
+    assert first.headers["X-GitHub-Api-Version"] == "2022-11-28"
+    assert len(server.requests) == 1, "no jobs are read when the last deploy succeeded"
     assert "hunter2" not in found.model_dump_json()
 
 
@@ -199,7 +162,7 @@ def test_no_success_among_recent_runs_asks_for_the_last_success(github) -> None:
     server = github({RUNS_PATH: runs_body(run_json(300, "failure", 3))})
     found = deploy_runs(github_context(SIMULATED, server.url))
     assert found.last_success is None, "a failure the server returns anyway is filtered out"
-    assert server.seen[1][1] == {"status": ["success"], "per_page": ["1"]}
+    assert server.requests[1].params == {"status": ["success"], "per_page": ["1"]}
     assert found.jobs_error is not None and "404" in found.jobs_error
 
 

@@ -3,15 +3,11 @@ evidence, and their sources against moto and real HTTP servers on 127.0.0.1."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +28,7 @@ from opscheck.evidence.sentry import SentryActivity, SentryIssue
 from opscheck.outcomes import Failure, Inconclusive
 from opscheck.redact import redact
 from opscheck.target import Target, load
-from tests.conftest import load_checks
+from tests.conftest import LocalServer, Reply, StartServer, load_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -704,60 +700,14 @@ def test_no_cache_table_is_unavailable(moto_url: str) -> None:
 # -- sources against HTTP servers on 127.0.0.1 -----------------------------------------------
 
 
-@dataclass
-class Route:
-    status: int = 200
-    body: Any = None
-    delay_s: float = 0.0
-
-
-@dataclass
-class Server:
-    url: str
-    routes: dict[str, Route]
-    seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+Routes = Callable[[dict[str, Reply]], LocalServer]
+NOT_FOUND = Reply(404, {"detail": "not found"})
 
 
 @pytest.fixture
-def http_server() -> Iterator[Callable[[dict[str, Route]], Server]]:
-    release = threading.Event()
-    started: list[ThreadingHTTPServer] = []
-
-    def start(routes: dict[str, Route]) -> Server:
-        server = Server(url="", routes=routes)
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?")[0]
-                server.seen.append((self.path, dict(self.headers)))
-                route = server.routes.get(path, Route(404, {"detail": "not found"}))
-                if route.delay_s:
-                    release.wait(route.delay_s)
-                body = route.body if isinstance(route.body, str) else json.dumps(route.body)
-                payload = body.encode()
-                try:
-                    self.send_response(route.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-        started.append(httpd)
-        server.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        return server
-
-    yield start
-    release.set()
-    for httpd in started:
-        httpd.shutdown()
-        httpd.server_close()
+def http_server(local_server: StartServer) -> Routes:
+    """A local server answering each path with its reply from `routes`, and 404 elsewhere."""
+    return lambda routes: local_server(lambda request: routes.get(request.path, NOT_FOUND))
 
 
 ORG = "o4510247421018112"
@@ -776,7 +726,7 @@ ISSUE = {
 }
 
 
-def production(server: Server, monkeypatch: pytest.MonkeyPatch, token: str | None) -> Target:
+def production(server: LocalServer, monkeypatch: pytest.MonkeyPatch, token: str | None) -> Target:
     """Production's environment file (tokens from the environment), its Sentry on `server`."""
     target = load("production", ROOT)
     if token is None:
@@ -793,12 +743,12 @@ def read_sentry(target: Target) -> Any:
 
 
 def test_sentry_counts_events_and_lists_issues(
-    http_server: Callable[[dict[str, Route]], Server], monkeypatch: pytest.MonkeyPatch
+    http_server: Routes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = http_server(
         {
-            EVENTS_PATH: Route(body={"data": [{"count()": 137}], "meta": {"fields": {}}}),
-            ISSUES_PATH: Route(body=[ISSUE] * 11),
+            EVENTS_PATH: Reply(body={"data": [{"count()": 137}], "meta": {"fields": {}}}),
+            ISSUES_PATH: Reply(body=[ISSUE] * 11),
         }
     )
     found = read_sentry(production(server, monkeypatch, "sntrys_test_secret"))
@@ -809,20 +759,20 @@ def test_sentry_counts_events_and_lists_issues(
     assert (issue.short_id, issue.count, issue.level) == ("SAASPE-BACKEND-7", 1532, "error")
     assert "token=[REDACTED]" in issue.title
     assert "sntrys_test_secret" not in found.model_dump_json()
-    (events_url, headers), (issues_url, _) = sorted(server.seen)
-    assert headers["Authorization"] == "Bearer sntrys_test_secret"
-    assert "field=count%28%29" in events_url and "statsPeriod=5m" in events_url
-    assert "query=event.type%3Aerror" in events_url
-    assert "query=is%3Aunresolved" in issues_url and "statsPeriod=5m" in issues_url
+    events, issues = sorted(server.requests, key=lambda r: r.path)
+    assert events.headers["Authorization"] == "Bearer sntrys_test_secret"
+    assert "field=count%28%29" in events.query and "statsPeriod=5m" in events.query
+    assert "query=event.type%3Aerror" in events.query
+    assert "query=is%3Aunresolved" in issues.query and "statsPeriod=5m" in issues.query
 
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_sentry_refusing_the_token_names_the_variable_and_scopes(
-    http_server: Callable[[dict[str, Route]], Server],
+    http_server: Routes,
     monkeypatch: pytest.MonkeyPatch,
     status: int,
 ) -> None:
-    denied = Route(status, {"detail": "You do not have permission to perform this action."})
+    denied = Reply(status, {"detail": "You do not have permission to perform this action."})
     server = http_server({EVENTS_PATH: denied, ISSUES_PATH: denied})
     found = read_sentry(production(server, monkeypatch, "sntrys_test_secret"))
     assert isinstance(found, Unavailable)
@@ -832,13 +782,13 @@ def test_sentry_refusing_the_token_names_the_variable_and_scopes(
 
 
 def test_sentry_without_a_token_says_which_variable_to_set(
-    http_server: Callable[[dict[str, Route]], Server], monkeypatch: pytest.MonkeyPatch
+    http_server: Routes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = http_server({})
     found = read_sentry(production(server, monkeypatch, None))
     assert isinstance(found, Unavailable)
     assert "no Sentry token: set SENTRY_AUTH_TOKEN" in found.reason
-    assert server.seen == []
+    assert server.requests == []
 
 
 def test_sentry_without_a_sentry_table_is_unavailable() -> None:
@@ -848,22 +798,22 @@ def test_sentry_without_a_sentry_table_is_unavailable() -> None:
 
 
 @pytest.mark.parametrize(
-    ("route", "expected"),
+    ("reply", "expected"),
     [
-        (Route(500, {"detail": "Internal Error"}), "answered 500"),
-        (Route(429, {"detail": "slow down"}), "429: rate limited"),
-        (Route(200, "<html>login</html>"), "did not answer JSON"),
-        (Route(200, {"unexpected": True}), "no 'data' rows"),
+        (Reply(500, {"detail": "Internal Error"}), "answered 500"),
+        (Reply(429, {"detail": "slow down"}), "429: rate limited"),
+        (Reply(200, "<html>login</html>"), "did not answer JSON"),
+        (Reply(200, {"unexpected": True}), "no 'data' rows"),
     ],
     ids=["500", "429", "not-json", "no-data"],
 )
 def test_sentry_answers_that_cannot_be_read(
-    http_server: Callable[[dict[str, Route]], Server],
+    http_server: Routes,
     monkeypatch: pytest.MonkeyPatch,
-    route: Route,
+    reply: Reply,
     expected: str,
 ) -> None:
-    server = http_server({EVENTS_PATH: route, ISSUES_PATH: Route(body=[])})
+    server = http_server({EVENTS_PATH: reply, ISSUES_PATH: Reply(body=[])})
     found = read_sentry(production(server, monkeypatch, "t"))
     assert isinstance(found, Unavailable)
     assert expected in found.reason
@@ -876,13 +826,13 @@ def unused_port() -> int:
 
 
 def test_dependencies_are_timed_with_status_and_errors(
-    http_server: Callable[[dict[str, Route]], Server],
+    http_server: Routes,
 ) -> None:
     server = http_server(
         {
-            "/ok": Route(body={"status": "ok"}),
-            "/down": Route(503, "Service Unavailable"),
-            "/slow": Route(body={"status": "ok"}, delay_s=5),
+            "/ok": Reply(body={"status": "ok"}),
+            "/down": Reply(503, "Service Unavailable"),
+            "/slow": Reply(body={"status": "ok"}, delay_s=5),
         }
     )
     app = SIMULATED.app.model_copy(
@@ -919,35 +869,16 @@ def test_no_dependencies_configured_is_an_empty_answer() -> None:
     assert found == Dependencies(configured_in="simulated.toml", answers=())
 
 
-def test_log_search_cut_short_is_incomplete() -> None:
+def test_log_search_cut_short_is_incomplete(local_server: StartServer) -> None:
     """FilterLogEvents may answer pages of few events, each with a nextToken: counting stops."""
     page = {
         "events": [{"message": "ERROR one", "timestamp": int(NOW.timestamp() * 1000)}],
         "nextToken": "more",
     }
-    payload = json.dumps(page).encode()
-    calls: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            calls.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        found = gather(["log_errors"], context(SIMULATED, url), deadline_s=20).get("log_errors")
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    reply = Reply(body=page, content_type="application/x-amz-json-1.1")
+    server = local_server(lambda request: reply)
+    found = gather(["log_errors"], context(SIMULATED, server.url), deadline_s=20).get("log_errors")
+    calls = [r.json() for r in server.requests]
     pages = logs_source.MAX_PAGES
     assert isinstance(found, LogErrors)
     assert (found.count, found.capped, found.incomplete, found.pages) == (pages, False, True, pages)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -39,6 +35,7 @@ from opscheck.evidence.ecs import (
 from opscheck.evidence.elb import TargetHealth, TargetState
 from opscheck.evidence.http import HealthResponse
 from opscheck.target import Target, load
+from tests.conftest import LocalServer, Reply, StartServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CREDENTIALS = {"aws_access_key_id": "x", "aws_secret_access_key": "x"}
@@ -51,14 +48,6 @@ DENIED = {
     "service/saaspe-production-cluster/saaspe-production-service",
 }
 THROTTLED = {"__type": "ThrottlingException", "message": "Rate exceeded"}
-
-
-@dataclass
-class Server:
-    """A local HTTP server that answers every request the same way, and counts them."""
-
-    url: str
-    requests: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(autouse=True)
@@ -75,51 +64,28 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
 
 
+Serve = Callable[..., LocalServer]
+
+
 @pytest.fixture
-def serve() -> Iterator[Callable[..., Server]]:
-    release = threading.Event()
-    servers: list[ThreadingHTTPServer] = []
+def serve(local_server: StartServer) -> Serve:
+    """A local server that answers every request the same way."""
 
     def start(
         status: int = 200,
         body: bytes | dict[str, object] = b"{}",
         content_type: str = ECS_JSON,
         delay_s: float = 0.0,
-    ) -> Server:
-        payload = json.dumps(body).encode() if isinstance(body, dict) else body
-        server = Server(url="")
+    ) -> LocalServer:
+        reply = Reply(status, body, content_type, delay_s=delay_s)
+        return local_server(lambda request: reply)
 
-        class Handler(BaseHTTPRequestHandler):
-            def answer(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                server.requests.append(self.headers.get("X-Amz-Target") or self.path)
-                if delay_s:
-                    release.wait(delay_s)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass  # the client gave up waiting
+    return start
 
-            do_GET = do_POST = answer
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(httpd)
-        server.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        return server
-
-    yield start
-    release.set()
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
+def called(server: LocalServer) -> list[str]:
+    """The AWS operation (X-Amz-Target) or else the path of each request the server received."""
+    return [r.headers.get("X-Amz-Target") or r.path for r in server.requests]
 
 
 @pytest.fixture(scope="module")
@@ -158,18 +124,18 @@ def unavailable(evidence: Evidence, name: str) -> Unavailable:
 # -- AWS reads that fail ---------------------------------------------------------------------
 
 
-def test_denied_read_names_the_permission(target: Target, serve: Callable[..., Server]) -> None:
+def test_denied_read_names_the_permission(target: Target, serve: Serve) -> None:
     server = serve(400, DENIED)
     evidence = gather(["ecs_service"], context(target, server.url), deadline_s=10)
     result = unavailable(evidence, "ecs_service")
     assert result.permission == "ecs:DescribeServices"
     assert "ecs:DescribeServices was denied (AccessDeniedException)" in result.reason
     assert "grant ecs:DescribeServices" in result.reason
-    assert server.requests == ["AmazonEC2ContainerServiceV20141113.DescribeServices"]
+    assert called(server) == ["AmazonEC2ContainerServiceV20141113.DescribeServices"]
 
 
 def test_throttled_read_is_unavailable_after_retrying(
-    target: Target, serve: Callable[..., Server], no_backoff: None
+    target: Target, serve: Serve, no_backoff: None
 ) -> None:
     server = serve(400, THROTTLED)
     evidence = gather(["ecs_service"], context(target, server.url, max_attempts=2), deadline_s=10)
@@ -183,7 +149,7 @@ def test_throttled_read_is_unavailable_after_retrying(
 
 @pytest.mark.parametrize("max_attempts", [1, 2, 3])
 def test_retries_stop_at_max_attempts(
-    target: Target, serve: Callable[..., Server], no_backoff: None, max_attempts: int
+    target: Target, serve: Serve, no_backoff: None, max_attempts: int
 ) -> None:
     server = serve(400, THROTTLED)
     ctx = context(target, server.url, max_attempts=max_attempts)
@@ -198,16 +164,14 @@ def test_endpoint_down_could_not_connect(target: Target) -> None:
     assert result.permission is None
 
 
-def test_slow_endpoint_did_not_answer_in_time(target: Target, serve: Callable[..., Server]) -> None:
+def test_slow_endpoint_did_not_answer_in_time(target: Target, serve: Serve) -> None:
     server = serve(200, b"{}", delay_s=3)
     ctx = context(target, server.url, max_attempts=1, read_timeout=0.5)
     result = unavailable(gather(["ecs_service"], ctx, deadline_s=10), "ecs_service")
     assert "ecs:DescribeServices: the AWS endpoint did not answer in time" in result.reason
 
 
-def test_source_past_the_deadline_is_unavailable(
-    target: Target, serve: Callable[..., Server]
-) -> None:
+def test_source_past_the_deadline_is_unavailable(target: Target, serve: Serve) -> None:
     server = serve(200, b"ok", content_type="text/plain", delay_s=3)
     ctx = context(target, server.url)
     ctx.target = with_health(target, f"{server.url}/health", timeout_s=5)
@@ -217,9 +181,7 @@ def test_source_past_the_deadline_is_unavailable(
     assert evidence.duration_s < 2
 
 
-def test_one_failing_source_leaves_the_others_their_answer(
-    target: Target, serve: Callable[..., Server]
-) -> None:
+def test_one_failing_source_leaves_the_others_their_answer(target: Target, serve: Serve) -> None:
     aws = serve(400, DENIED)
     app = serve(200, b'{"status":"ok"}', content_type="application/json")
     ctx = context(target, aws.url)
@@ -240,9 +202,7 @@ def test_no_health_url_says_where_to_set_it(target: Target) -> None:
     assert "add [app] health_url to simulated.toml" in result.reason
 
 
-def test_health_endpoint_503_is_read_as_evidence(
-    target: Target, serve: Callable[..., Server]
-) -> None:
+def test_health_endpoint_503_is_read_as_evidence(target: Target, serve: Serve) -> None:
     server = serve(503, b"Service Unavailable", content_type="text/plain")
     ctx = context(target, "http://127.0.0.1:9")
     ctx.target = with_health(target, f"{server.url}/health")
@@ -250,10 +210,10 @@ def test_health_endpoint_503_is_read_as_evidence(
     assert isinstance(health, HealthResponse)
     assert (health.status, health.error, health.body) == (503, None, "Service Unavailable")
     assert health.elapsed_ms is not None
-    assert server.requests == ["/health"]
+    assert called(server) == ["/health"]
 
 
-def test_slow_health_endpoint_has_no_answer(target: Target, serve: Callable[..., Server]) -> None:
+def test_slow_health_endpoint_has_no_answer(target: Target, serve: Serve) -> None:
     server = serve(200, b"ok", content_type="text/plain", delay_s=3)
     ctx = context(target, "http://127.0.0.1:9")
     ctx.target = with_health(target, f"{server.url}/health", timeout_s=0.3)
@@ -266,7 +226,7 @@ def test_slow_health_endpoint_has_no_answer(target: Target, serve: Callable[...,
 # -- the read-only guard ---------------------------------------------------------------------
 
 
-def test_guard_refuses_a_mutating_call_before_sending_it(serve: Callable[..., Server]) -> None:
+def test_guard_refuses_a_mutating_call_before_sending_it(serve: Serve) -> None:
     server = serve(200, b"{}")
     aws = session(server.url)
     with pytest.raises(ReadOnlyViolation, match="refused ecs:UpdateService") as refused:
@@ -290,9 +250,7 @@ def test_every_declared_source_action_is_a_read() -> None:
     assert {"ecs:DescribeServices", "cloudwatch:DescribeAlarms"} <= actions
 
 
-def test_calls_count_api_calls_not_retries(
-    target: Target, serve: Callable[..., Server], no_backoff: None
-) -> None:
+def test_calls_count_api_calls_not_retries(target: Target, serve: Serve, no_backoff: None) -> None:
     server = serve(400, THROTTLED)
     ctx = context(target, server.url, max_attempts=3)
     evidence = gather(["ecs_service"], ctx, deadline_s=10)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.conftest import Reply
 
 MAPPED = """
 import pytest
@@ -147,22 +147,9 @@ def test_severity_and_scenario_markers_select_checks(project):
 
 
 @pytest.fixture
-def counting_server():
-    hits = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            hits.append(self.path)
-            self.send_response(500)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
+def counting_server(local_server):
+    server = local_server(lambda request: Reply(500))
+    return server.url, server.requests
 
 
 def test_a_check_that_tries_to_mutate_aws_is_refused_before_sending(project, counting_server):
