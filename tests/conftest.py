@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
+from moto.server import ThreadedMotoServer
 from requests.structures import CaseInsensitiveDict
 
 pytest_plugins = ["pytester"]
@@ -211,3 +212,13 @@ def local_server() -> Iterator[StartServer]:
     for httpd in started:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """moto's server on 127.0.0.1 for a test module (its backends are shared by the process)."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

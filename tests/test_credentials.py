@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from opscheck.simulator import Simulator
 from opscheck.target import load
@@ -37,27 +35,18 @@ def environment(endpoint: str, key: str, secret: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def moto_server():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def test_checks_read_as_the_role_in_its_own_account(tmp_path, moto_server):
+def test_checks_read_as_the_role_in_its_own_account(tmp_path, moto_url):
     # The service exists only in the role's account: reading it proves where the reads went.
     keys = boto3.client(
         "sts",
-        endpoint_url=moto_server,
+        endpoint_url=moto_url,
         region_name="us-east-2",
         aws_access_key_id="AKIABASEIDENTITY0000",
         aws_secret_access_key="base",
     ).assume_role(RoleArn=ROLE, RoleSessionName="seed")["Credentials"]
     ecs = boto3.client(
         "ecs",
-        endpoint_url=moto_server,
+        endpoint_url=moto_url,
         region_name="us-east-2",
         aws_access_key_id=keys["AccessKeyId"],
         aws_secret_access_key=keys["SecretAccessKey"],
@@ -80,7 +69,7 @@ def test_checks_read_as_the_role_in_its_own_account(tmp_path, moto_server):
         f"--env={path}",
         "-k",
         "test_service_is_active",
-        env=environment(moto_server, "AKIABASEIDENTITY0000", "base"),
+        env=environment(moto_url, "AKIABASEIDENTITY0000", "base"),
     )
     assert f"reading as the role {ROLE} ([aws] role_arn)" in result.output
     assert (

@@ -3,7 +3,6 @@ called on hand-built evidence; and the RDS sources read from moto and a local se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from opscheck.aws import ReadOnlySession
 from opscheck.evidence import Context, read_actions
@@ -586,15 +584,6 @@ def test_deletion_protection() -> None:
 
 
 # -- the sources, against moto and the simulator's own answer --------------------------------
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def context(url: str, identifier: str) -> Context:

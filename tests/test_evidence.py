@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +12,6 @@ import boto3
 import pytest
 import requests
 from botocore.retries.standard import ExponentialBackoff
-from moto.server import ThreadedMotoServer
 
 from opscheck.aws import ReadOnlySession, ReadOnlyViolation, check_read_only
 from opscheck.evidence import (
@@ -384,15 +383,6 @@ def test_missing_evidence_file_names_it(tmp_path: Path) -> None:
 
 
 # -- against moto ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def moto_target(cluster: str) -> Target:

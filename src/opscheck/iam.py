@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from opscheck.evidence import read_actions
@@ -72,7 +73,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.repo.count("/") != 1 or not args.account.isdigit():
             parser.error("expected --repo owner/name and a numeric --account")
         document = trust(args.repo, args.environment, args.account)
-    print(json.dumps(document, indent=2))
+    try:
+        print(json.dumps(document, indent=2))
+    except BrokenPipeError:  # piped into head, say: the reader has what it wanted
+        sys.stderr.close()
 
 
 if __name__ == "__main__":
