@@ -4,13 +4,15 @@ The symptom checks read the runbook's three signals (the application-errors alar
 Sentry error spike, ">100 errors in 5 minutes") and the severity table's error rates
 (>10% of requests is P1, >5% is P2). The cause checks look at the external APIs and at
 the traffic. Database connection pool exhaustion is checked with the database's evidence;
-a bad deployment, with the deployment's.
+a bad deployment, by the error rate since the latest deployment against before it.
 """
+
+from datetime import datetime
 
 import pytest
 
 from opscheck import fail, inconclusive
-from opscheck.evidence.metrics import series_fact
+from opscheck.evidence.metrics import Metrics, series_fact
 
 pytestmark = pytest.mark.runbook("high-error-rate")
 
@@ -133,4 +135,50 @@ def test_no_traffic_spike(metrics, thresholds):
         f"per {SPIKE_MINUTES} min in the last {SPIKE_MINUTES} min, {ratio:.1f}x the "
         f"{baseline * SPIKE_MINUTES:.0f} per {SPIKE_MINUTES} min of the rest of the hour "
         f"(at most {thresholds.traffic_spike_ratio:g}x expected)"
+    )
+
+
+def _error_rate(metrics: Metrics, since: datetime, until: datetime) -> tuple[float | None, float]:
+    """The share of the ALB's requests answered 5xx between two times, and the request count."""
+
+    def total(key: str) -> float:
+        series = metrics.series[key]
+        pairs = zip(series.timestamps, series.values, strict=True)
+        return sum(v for t, v in pairs if since <= t < until)
+
+    requests = total("alb_requests")
+    errors = total("alb_target_5xx") + total("alb_elb_5xx")
+    return (errors / requests if requests > 0 else None), requests
+
+
+@pytest.mark.health
+@pytest.mark.runbook("high-error-rate", cause="bad-deployment")
+def test_errors_did_not_start_with_the_latest_deploy(ecs_service, metrics, thresholds):
+    """'Bad deployment (code bug)': the 5xx rate since the latest deployment against before it.
+
+    When the service was deployed within the hour read, and since then more than the P2
+    share of requests answer 5xx where no more did before, the deployment is the likely
+    cause, and the runbook's answer is to roll back.
+    """
+    s = ecs_service
+    primary = next((d for d in s.deployments if d.status == "PRIMARY"), None)
+    if primary is None or primary.created_at is None:
+        inconclusive(f"{s.name} has no PRIMARY deployment with a start time to compare against")
+    if primary.created_at <= metrics.start:
+        return  # not deployed within the hour of metrics: no deployment to blame
+    after, served = _error_rate(metrics, primary.created_at, metrics.end)
+    before, _ = _error_rate(metrics, metrics.start, primary.created_at)
+    if after is None:
+        inconclusive(
+            f"no requests counted since {s.name} was deployed at {primary.created_at:%H:%M} UTC: "
+            "no error rate to compare"
+        )
+    limit = thresholds.error_rate_p2
+    began = before is None or before <= limit
+    minutes = (metrics.end - primary.created_at).total_seconds() / 60
+    assert not (after > limit and began), (
+        f"{s.name}: {after:.1%} of {served:.0f} requests answered 5xx since deployment "
+        f"{primary.id} of {primary.task_definition.rpartition('/')[2]} {minutes:.0f} min ago, "
+        + (f"{before:.1%} before it" if before is not None else "none counted before it")
+        + f" (above {limit:.0%} is an elevated error rate): the errors began with the deploy"
     )

@@ -21,6 +21,7 @@ from opscheck.evidence import logs as logs_source
 from opscheck.evidence.cache import CacheCluster
 from opscheck.evidence.cloudwatch import Alarm, Alarms
 from opscheck.evidence.dependencies import Dependencies, DependencyAnswer
+from opscheck.evidence.ecs import Deployment, EcsService
 from opscheck.evidence.logs import LogErrors, sample
 from opscheck.evidence.metrics import QUERIES, Metrics, Series
 from opscheck.evidence.sentry import SentryActivity, SentryIssue
@@ -885,3 +886,59 @@ def test_graded_metric_checks_record_their_series_for_the_sparkline() -> None:
     FACTS.clear()
     error_rate(target_5xx=20.0)
     assert FACTS["opscheck.fact.series"].split(",")[-1] == "20"
+
+
+# -- a bad deployment: errors that began with the latest deploy -------------------------------
+
+
+def deployed(minutes_ago: float | None) -> EcsService:
+    created = None if minutes_ago is None else NOW - timedelta(minutes=minutes_ago)
+    primary = Deployment(
+        id="ecs-svc/42",
+        status="PRIMARY",
+        task_definition="arn:aws:ecs:us-east-2:1:task-definition/saaspe-production-backend:4",
+        desired=2,
+        running=2,
+        pending=0,
+        created_at=created,
+    )
+    return EcsService(cluster="c", name="x-service", status="ACTIVE", deployments=(primary,))
+
+
+def since_deploy(target_5xx: float, minutes: int = 20) -> Metrics:
+    return metrics(hour("alb_target_5xx", 2.0, target_5xx, minutes=minutes))
+
+
+def test_errors_that_began_with_the_deploy_fail() -> None:
+    with pytest.raises(AssertionError) as failure:
+        errors.test_errors_did_not_start_with_the_latest_deploy(
+            deployed(20), since_deploy(144.0), THRESHOLDS
+        )
+    assert str(failure.value) == (
+        "x-service: 12.0% of 24000 requests answered 5xx since deployment ecs-svc/42 of "
+        "saaspe-production-backend:4 20 min ago, 0.2% before it (above 5% is an elevated error "
+        "rate): the errors began with the deploy"
+    )
+
+
+def test_errors_already_high_before_the_deploy_are_not_its_doing() -> None:
+    evidence = metrics(hour("alb_target_5xx", 144.0))
+    errors.test_errors_did_not_start_with_the_latest_deploy(deployed(20), evidence, THRESHOLDS)
+
+
+@pytest.mark.parametrize("minutes_ago", [20, 24 * 60])
+def test_a_deploy_followed_by_few_errors_or_older_than_the_hour_passes(minutes_ago) -> None:
+    errors.test_errors_did_not_start_with_the_latest_deploy(
+        deployed(minutes_ago), since_deploy(144.0 if minutes_ago > 60 else 30.0), THRESHOLDS
+    )
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "reason"),
+    [(0.5, "no requests counted since"), (None, "no PRIMARY deployment with a start time")],
+)
+def test_a_deploy_too_recent_or_undated_is_inconclusive(minutes_ago, reason) -> None:
+    with pytest.raises(Inconclusive, match=reason):
+        errors.test_errors_did_not_start_with_the_latest_deploy(
+            deployed(minutes_ago), since_deploy(144.0), THRESHOLDS
+        )

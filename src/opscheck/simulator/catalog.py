@@ -14,7 +14,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-ENVELOPE = {"summary", "scenario", "cause", "severity", "expect_failing", "expect_inconclusive"}
+ENVELOPE = {
+    "summary",
+    "scenario",
+    "cause",
+    "severity",
+    "expect_failing",
+    "expect_failing_elsewhere",
+    "expect_inconclusive",
+}
 
 
 class Fault(BaseModel):
@@ -26,6 +34,9 @@ class Fault(BaseModel):
     cause: str | None = None
     severity: str | None = None  # expected severity of the failures, if not the scenario's
     expect_failing: tuple[str, ...] = ()
+    # Failures a fault brings about in another section, truly: after any deploy, say, the
+    # runbook's hard-coded rollback revision is stale (Rollback Procedures).
+    expect_failing_elsewhere: tuple[str, ...] = ()
     expect_inconclusive: tuple[str, ...] = ()  # checks that then cannot look (a 403, say)
     effects: dict[str, Any] = {}
 

@@ -186,6 +186,12 @@ def deploy_history(world: World) -> None:
     _publish(world, DeployRunsChange())
 
 
+@seed
+def steady_revision(world: World) -> None:
+    """The running revision was deployed two days ago, as in a steady production."""
+    _service(world).deployments[0]["createdAt"] = utcnow() - timedelta(days=2)
+
+
 @effect("deploy_runs", DeployRunsChange)
 def change_deploy_runs(world: World, change: DeployRunsChange, fault: Fault) -> None:
     _publish(world, change)

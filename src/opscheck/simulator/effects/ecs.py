@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from moto.core.utils import utcnow
 from moto.ecs.models import ecs_backends
 
 from opscheck.simulator.catalog import Fault
@@ -9,6 +12,7 @@ from opscheck.simulator.effects import Change, effect
 from opscheck.simulator.world import ACCOUNT, World, register_revision, stop_tasks_like
 
 BAD_TAG = "bad0c0d"
+NEW_REVISION_MINUTES_AGO = 10  # a new revision's deployment started this long ago
 
 
 class ServiceChange(Change):
@@ -35,7 +39,13 @@ def change_service(world: World, change: ServiceChange, fault: Fault) -> None:
     if change.new_revision:
         revision = register_revision(world, BAD_TAG)
         previous = dict(primary, status="ACTIVE", runningCount=0, pendingCount=0, desiredCount=0)
-        primary = dict(primary, id=f"{primary['id']}9", taskDefinition=revision)
+        primary = dict(
+            primary,
+            id=f"{primary['id']}9",
+            taskDefinition=revision,
+            createdAt=utcnow() - timedelta(minutes=NEW_REVISION_MINUTES_AGO),
+            updatedAt=utcnow(),
+        )
         service.task_definition = revision
         service.deployments = [primary, previous]
     counts = {"running": "runningCount", "pending": "pendingCount", "failed_tasks": "failedTasks"}
