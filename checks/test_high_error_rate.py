@@ -142,9 +142,7 @@ def _error_rate(metrics: Metrics, since: datetime, until: datetime) -> tuple[flo
     """The share of the ALB's requests answered 5xx between two times, and the request count."""
 
     def total(key: str) -> float:
-        series = metrics.series[key]
-        pairs = zip(series.timestamps, series.values, strict=True)
-        return sum(v for t, v in pairs if since <= t < until)
+        return sum(metrics.series[key].between(since, until))
 
     requests = total("alb_requests")
     errors = total("alb_target_5xx") + total("alb_elb_5xx")
@@ -161,7 +159,7 @@ def test_errors_did_not_start_with_the_latest_deploy(ecs_service, metrics, thres
     cause, and the runbook's answer is to roll back.
     """
     s = ecs_service
-    primary = next((d for d in s.deployments if d.status == "PRIMARY"), None)
+    primary = s.primary
     if primary is None or primary.created_at is None:
         inconclusive(f"{s.name} has no PRIMARY deployment with a start time to compare against")
     if primary.created_at <= metrics.start:

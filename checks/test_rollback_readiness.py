@@ -141,7 +141,7 @@ def _one_line(command: str) -> str:
 
 
 def _last_good_revision(service, current: int) -> int:
-    primary = next((d for d in service.deployments if d.status == "PRIMARY"), None)
+    primary = service.primary
     if primary is None or primary.rollout_state in (None, "COMPLETED"):
         return current
     serving = [revision_of(d.task_definition) for d in service.deployments]

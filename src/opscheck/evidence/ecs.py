@@ -69,6 +69,11 @@ class EcsService(Model):
     target_groups: tuple[str, ...] = ()
     health_check_grace_period_s: int | None = None
 
+    @property
+    def primary(self) -> Deployment | None:
+        """The deployment ECS is rolling out or running: the PRIMARY one (None if none)."""
+        return next((d for d in self.deployments if d.status == "PRIMARY"), None)
+
 
 def describe_service(ctx: Context) -> dict[str, Any]:
     """The service as ECS describes it, read once per run however many sources need it.

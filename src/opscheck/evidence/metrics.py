@@ -83,8 +83,12 @@ class Series(Model):
 
     def last(self, minutes: float, now: datetime) -> tuple[float, ...]:
         """The values of the last `minutes` (by the start of each period)."""
-        since = now - timedelta(minutes=minutes)
-        return tuple(v for t, v in zip(self.timestamps, self.values, strict=True) if t >= since)
+        return self.between(now - timedelta(minutes=minutes))
+
+    def between(self, since: datetime, until: datetime | None = None) -> tuple[float, ...]:
+        """The values of the periods starting at or after `since` and before `until`."""
+        pairs = zip(self.timestamps, self.values, strict=True)
+        return tuple(v for t, v in pairs if since <= t and (until is None or t < until))
 
 
 class Metrics(Model):
