@@ -216,6 +216,45 @@ def test_a_token_pasted_as_the_variable_name_is_not_echoed(tmp_path: Path) -> No
     assert "ghp_secret" not in message
 
 
+def test_an_aws_key_id_is_not_a_variable_name(tmp_path: Path) -> None:
+    """AKIA... is upper case and digits, the shape of a variable name, and still a secret."""
+    text = VALID + '\n[sentry]\norg = "o"\ntoken_env = "AKIAIOSFODNN7EXAMPLE"\n'
+    message = error_of(tmp_path, text)
+    assert "'sentry.token_env' must be the NAME of an environment variable" in message
+    assert "AKIA" not in message
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ", "9f8e7d6c5b4a39281706f5e4d3c2b1a0ffee1234"],
+)
+def test_a_token_pasted_into_a_url_field_is_not_echoed(tmp_path: Path, pasted: str) -> None:
+    text = VALID + f'\n[app]\nhealth_url = "{pasted}"\n'
+    message = error_of(tmp_path, text)
+    assert "'app.health_url' must be an http:// or https:// URL" in message
+    assert "looks like a token (not shown)" in message
+    assert pasted not in message
+
+
+def test_a_url_typo_is_still_shown(tmp_path: Path) -> None:
+    message = error_of(tmp_path, VALID + '\n[app]\nhealth_url = "api.example.com/health"\n')
+    assert "got 'api.example.com/health'" in message
+
+
+def test_tokens_named_by_the_file_are_masked_once_it_is_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opscheck.redact import redact
+
+    opaque = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # no published shape: masked only by value
+    monkeypatch.setenv("OPSCHECK_TEST_SENTRY", opaque)
+    text = VALID + '\n[sentry]\norg = "o"\ntoken_env = "OPSCHECK_TEST_SENTRY"\n'
+    load("x", write(tmp_path, text))
+    assert redact(f"GET /api/0/organizations/o/?t={opaque}") == (
+        "GET /api/0/organizations/o/?t=[REDACTED]"
+    )
+
+
 def test_a_role_arn_must_be_an_iam_role_arn(tmp_path: Path) -> None:
     role = 'region = "eu-west-1"\nrole_arn = "opscheck-readonly"'
     message = error_of(tmp_path, VALID.replace('region = "eu-west-1"', role))

@@ -11,6 +11,7 @@ the allow-list, made once, before any client is built) and reads as it.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -28,6 +29,8 @@ from botocore.exceptions import (
     ProfileNotFound,
     ReadTimeoutError,
 )
+
+from opscheck.redact import remember
 
 # IAM action prefixes where they differ from boto3's service names.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
@@ -105,6 +108,12 @@ class ReadOnlySession:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._clients: dict[str, Any] = {}
+        for secret in (
+            *(credentials or {}).values(),
+            os.environ.get("AWS_SECRET_ACCESS_KEY"),
+            os.environ.get("AWS_SESSION_TOKEN"),
+        ):
+            remember(secret)
         self._start = boto3.session.Session(
             region_name=region, profile_name=profile or None, **(credentials or {})
         )
@@ -149,6 +158,8 @@ class ReadOnlySession:
             else:
                 self.calls[ASSUME_ROLE] += 1
                 keys = granted["Credentials"]
+                remember(keys["SecretAccessKey"])
+                remember(keys["SessionToken"])
                 self._reading = self._guarded(
                     boto3.session.Session(
                         region_name=self._start.region_name,

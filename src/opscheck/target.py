@@ -27,6 +27,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from opscheck.redact import looks_secret, remember
+
 __all__ = ["Target", "TargetError", "available", "load"]
 
 
@@ -37,8 +39,8 @@ def _http_url(value: str) -> str:
 
 
 def _variable_name(value: str) -> str:
-    """A pasted token (``ghp_...``) is caught here instead of being used as a variable name."""
-    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+    """A pasted token (``ghp_...``, ``AKIA...``) is caught here instead of used as a name."""
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value) or looks_secret(value):
         raise PydanticCustomError(
             "env_name", "must be the NAME of an environment variable, not the token itself"
         )
@@ -276,6 +278,9 @@ def load(name_or_path: str, root: Path) -> Target:
         problems += [_describe(error) for error in exc.errors(include_url=False)]
     else:
         if not problems:
+            for section in (target.sentry, target.github):
+                if section is not None:  # whatever quotes a token later is masked
+                    remember(os.environ.get(section.token_env))
             return target
     raise TargetError("\n".join(f"{shown}: {problem}" for problem in problems))
 
@@ -310,7 +315,10 @@ def _describe(error: ErrorDetails) -> str:
         problem = _PROBLEMS[kind].format(**error.get("ctx", {}))
     else:
         problem = error["msg"][:1].lower() + error["msg"][1:]
-    return f"{key!r} {problem}, got {_show(error['input'])}"
+    shown = _show(error["input"])
+    if looks_secret(shown) or _opaque(error["input"]):
+        shown = "a value that looks like a token (not shown)"
+    return f"{key!r} {problem}, got {shown}"
 
 
 def _unknown_key(loc: tuple[str, ...]) -> str:
@@ -331,6 +339,11 @@ def _table_at(loc: tuple[str, ...]) -> type[BaseModel]:
         annotation = model.model_fields[part].annotation
         model = next((a for a in typing.get_args(annotation) if a is not type(None)), annotation)
     return model
+
+
+def _opaque(value: Any) -> bool:
+    """A long word with no dot, slash or space: more like a pasted token than a name or URL."""
+    return isinstance(value, str) and bool(re.fullmatch(r"[^\s./]{24,}", value))
 
 
 def _show(value: Any) -> str:

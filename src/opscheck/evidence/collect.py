@@ -19,6 +19,7 @@ from typing import Any
 
 from opscheck.aws import explain
 from opscheck.evidence.base import SOURCES, Context, Model, SourceUnavailable, Unavailable
+from opscheck.redact import redact, redact_json
 
 SCHEMA = 1
 
@@ -62,7 +63,8 @@ class Evidence:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        document = redact_json(self.to_json())  # values are redacted already; reasons too
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Evidence:
@@ -104,16 +106,18 @@ class Evidence:
 
 
 def _fetch(name: str, ctx: Context) -> Model | Unavailable:
+    """Read one source, redacted where it enters: checks, reports and saved files see no secret."""
     src = SOURCES[name]
     ctx.aws.forget_action()
     try:
-        return src.fetch(ctx)
+        value = src.fetch(ctx)
     except SourceUnavailable as error:
-        return Unavailable(str(error), error.permission)
+        return Unavailable(redact(str(error)), error.permission)
     except Exception as error:  # every failure of a read becomes a visible Unavailable
         action = ctx.aws.last_action() or (src.actions[0] if src.actions else name)
         reason, permission = explain(error, action)
-        return Unavailable(reason, permission)
+        return Unavailable(redact(reason), permission)
+    return type(value).model_validate(redact_json(value.model_dump(mode="json")))
 
 
 def gather(names: Iterable[str], ctx: Context, deadline_s: float = 30.0) -> Evidence:
