@@ -4,8 +4,15 @@ python -m opscheck.iam policy
     the permissions policy: exactly the read actions the evidence sources declare
     (the same list the read-only guard allows), nothing else
 python -m opscheck.iam trust --repo OWNER/NAME --environment ENV --account ID
+                             [--owner-id N --repo-id N]
     the trust policy of the role GitHub Actions assumes through OIDC, limited to one
     repository and one deployment environment
+
+GitHub's OIDC subject names the repository in one of two forms: `repo:OWNER/NAME:...`, and,
+for repositories created or renamed since 15 July 2026 or opted in, the immutable form
+`repo:OWNER@OWNER_ID/NAME@REPO_ID:...`, whose numeric ids are never reused. Given the ids
+(`gh api repos/OWNER/NAME --jq '.owner.id, .id'`), the policy trusts both forms, so it
+holds before and after the repository switches; without them, only the name form.
 """
 
 from __future__ import annotations
@@ -35,7 +42,29 @@ def policy(exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
     }
 
 
-def trust(repo: str, environment: str, account: str) -> dict[str, Any]:
+def subjects(
+    repo: str, environment: str, owner_id: int | None = None, repo_id: int | None = None
+) -> list[str]:
+    """The OIDC `sub` values a deployment job of that repository and environment presents."""
+    found = [f"repo:{repo}:environment:{environment}"]
+    if owner_id is not None and repo_id is not None:
+        owner, _, name = repo.partition("/")
+        found.append(f"repo:{owner}@{owner_id}/{name}@{repo_id}:environment:{environment}")
+    return found
+
+
+def trust(
+    repo: str,
+    environment: str,
+    account: str,
+    owner_id: int | None = None,
+    repo_id: int | None = None,
+) -> dict[str, Any]:
+    """Return the role's trust policy: GitHub's OIDC provider, one repository, one environment.
+
+    A list of values under StringEquals matches any one of them.
+    """
+    sub = subjects(repo, environment, owner_id, repo_id)
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -46,7 +75,7 @@ def trust(repo: str, environment: str, account: str) -> dict[str, Any]:
                 "Condition": {
                     "StringEquals": {
                         f"{GITHUB_OIDC}:aud": "sts.amazonaws.com",
-                        f"{GITHUB_OIDC}:sub": f"repo:{repo}:environment:{environment}",
+                        f"{GITHUB_OIDC}:sub": sub if len(sub) > 1 else sub[0],
                     }
                 },
             }
@@ -66,13 +95,24 @@ def main(argv: list[str] | None = None) -> None:
     role.add_argument("--repo", required=True, help="owner/name of the repository")
     role.add_argument("--environment", required=True, help="the GitHub deployment environment")
     role.add_argument("--account", required=True, help="the AWS account id of the role")
+    role.add_argument("--owner-id", type=int, help="the numeric id of the repository's owner")
+    role.add_argument("--repo-id", type=int, help="the numeric id of the repository")
     args = parser.parse_args(argv)
     if args.command == "policy":
         document = policy()
     else:
         if args.repo.count("/") != 1 or not args.account.isdigit():
             parser.error("expected --repo owner/name and a numeric --account")
-        document = trust(args.repo, args.environment, args.account)
+        if (args.owner_id is None) != (args.repo_id is None):
+            parser.error("give both --owner-id and --repo-id, or neither")
+        if args.owner_id is None:
+            print(
+                "note: repositories created or renamed since 15 July 2026 (or opted in) present "
+                "repo:OWNER@OWNER_ID/NAME@REPO_ID in their OIDC subject; add --owner-id and "
+                f"--repo-id (gh api repos/{args.repo} --jq '.owner.id, .id') to trust that form",
+                file=sys.stderr,
+            )
+        document = trust(args.repo, args.environment, args.account, args.owner_id, args.repo_id)
     try:
         print(json.dumps(document, indent=2))
     except BrokenPipeError:  # piped into head, say: the reader has what it wanted
