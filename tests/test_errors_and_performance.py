@@ -755,6 +755,8 @@ def test_sentry_counts_events_and_lists_issues(
     assert "field=count%28%29" in events.query and "statsPeriod=5m" in events.query
     assert "query=event.type%3Aerror" in events.query
     assert "query=is%3Aunresolved" in issues.query and "statsPeriod=5m" in issues.query
+    # Every project the token can access, not only those its user is a member of.
+    assert events.params["project"] == issues.params["project"] == ["-1"]
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -795,8 +797,18 @@ def test_sentry_without_a_sentry_table_is_unavailable() -> None:
         (Reply(429, {"detail": "slow down"}), "429: rate limited"),
         (Reply(200, "<html>login</html>"), "did not answer JSON"),
         (Reply(200, {"unexpected": True}), "no 'data' rows"),
+        (
+            Reply(200, {"data": [], "meta": {"tips": {"query": "no projects"}}}),
+            "the token in SENTRY_AUTH_TOKEN can see no project of the organization",
+        ),
+        (Reply(200, {"data": [{"count": 500}]}), "a row without an integer count()"),
+        (Reply(200, {"data": [{"count()": "500"}]}), "a row without an integer count()"),
+        (
+            Reply(404, {"detail": "The requested resource does not exist"}),
+            "[sentry] org must be the organization slug from its Sentry URL",
+        ),
     ],
-    ids=["500", "429", "not-json", "no-data"],
+    ids=["500", "429", "not-json", "no-data", "no-projects", "drifted-field", "string", "404"],
 )
 def test_sentry_answers_that_cannot_be_read(
     http_server: Routes,

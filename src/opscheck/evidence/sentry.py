@@ -13,6 +13,11 @@ organization's issues with `query=is:unresolved`. Two documented REST calls answ
   as the few samples an on-call engineer opens first.
 
 Sentry's documentation asks `org:read` for the first and `event:read` for the second.
+
+Without `project`, both endpoints look only at the projects the token's user is a member
+of, and with none they answer 200 with no rows: zero errors that nobody looked for. So
+both ask `project=-1` (every project the token can access), and an events answer with no
+row, or a row without its `count()`, is "could not see", never 0.
 """
 
 from __future__ import annotations
@@ -56,6 +61,12 @@ class SentryActivity(Model):
 
 def _get(ctx: Context, url: str, params: dict[str, str], token: str, env: str) -> Any:
     def refused(answer: requests.Response) -> str | None:
+        if answer.status_code == 404:
+            org = ctx.target.sentry.org if ctx.target.sentry else "?"
+            return (
+                f"GET {url} answered 404: no Sentry organization {org!r}; [sentry] org must be "
+                "the organization slug from its Sentry URL (sentry.io/organizations/SLUG/)"
+            )
         if answer.status_code in (401, 403):
             return (
                 f"GET {url} answered {answer.status_code}: the token in {env} was refused; "
@@ -87,12 +98,27 @@ def _issue(raw: dict[str, Any]) -> SentryIssue:
     )
 
 
-def error_events(table: Any) -> int:
-    """The count() of a Discover events answer: `{"data": [{"count()": N}], "meta": ...}`."""
+def error_events(table: Any, env: str) -> int:
+    """The count() of a Discover events answer: `{"data": [{"count()": N}], "meta": ...}`.
+
+    An aggregate over the projects asked always has its one row, 0 included; no row means
+    no project was looked at.
+    """
     rows = table.get("data") if isinstance(table, dict) else None
     if not isinstance(rows, list):
         raise SourceUnavailable(f"the events answer has no 'data' rows: {str(table)[:120]}")
-    return sum(int(row.get("count()", 0)) for row in rows)
+    if not rows:
+        raise SourceUnavailable(
+            "Sentry answered no rows for the error events: the token in "
+            f"{env} can see no project of the organization; use a token whose user is a member "
+            f"of the projects (or an organization token) with the {SCOPES} scopes"
+        )
+    counts = [row.get("count()") if isinstance(row, dict) else None for row in rows]
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in counts):
+        raise SourceUnavailable(
+            f"the events answer has a row without an integer count(): {str(rows)[:120]}"
+        )
+    return sum(counts)  # type: ignore[arg-type]
 
 
 @source("sentry_issues")
@@ -114,14 +140,20 @@ def sentry_issues(ctx: Context) -> SentryActivity:
     events = _get(
         ctx,
         f"{base}/events/",
-        {"field": "count()", "query": "event.type:error", "statsPeriod": WINDOW},
+        {"field": "count()", "query": "event.type:error", "statsPeriod": WINDOW, "project": "-1"},
         token,
         sentry.token_env,
     )
     issues = _get(
         ctx,
         f"{base}/issues/",
-        {"query": "is:unresolved", "statsPeriod": WINDOW, "sort": "freq", "limit": str(ISSUES + 1)},
+        {
+            "query": "is:unresolved",
+            "statsPeriod": WINDOW,
+            "sort": "freq",
+            "limit": str(ISSUES + 1),
+            "project": "-1",
+        },
         token,
         sentry.token_env,
     )
@@ -131,7 +163,7 @@ def sentry_issues(ctx: Context) -> SentryActivity:
         org=sentry.org,
         api_base=sentry.api_base,
         window=WINDOW,
-        error_events=error_events(events),
+        error_events=error_events(events, sentry.token_env),
         unresolved=tuple(_issue(i) for i in issues[:ISSUES]),
         more_unresolved=len(issues) > ISSUES,
     )
