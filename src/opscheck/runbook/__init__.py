@@ -4,7 +4,7 @@ Callers import from here (`from opscheck.runbook import load, Runbook`); which m
 the package holds a name is the package's own business.
 """
 
-from opscheck.runbook.parse import (
+from opscheck.runbook.model import (
     Branch,
     Cause,
     Command,
@@ -12,14 +12,12 @@ from opscheck.runbook.parse import (
     Maintenance,
     Procedure,
     Runbook,
-    RunbookError,
     Scenario,
     Section,
     Severity,
     Template,
-    load,
-    parse,
 )
+from opscheck.runbook.parse import RunbookError, load, parse
 
 __all__ = [
     "Branch",

@@ -1,4 +1,4 @@
-"""The incident-response runbook, parsed into an immutable model.
+"""The parser: the runbook's Markdown, read with markdown-it-py, into the model.
 
 The runbook is written for people under pressure, but the checks in this project read it
 too: each scenario's diagnosis commands, causes and resolution branches become checks. So
@@ -15,12 +15,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-_T = TypeVar("_T")
+from opscheck.runbook.model import (
+    Branch,
+    Cause,
+    Command,
+    EscalationLevel,
+    Maintenance,
+    Procedure,
+    Runbook,
+    Scenario,
+    Section,
+    Severity,
+    Template,
+)
+
 _LEVELS = ("P0", "P1", "P2", "P3")
 _BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
 _FIELD = re.compile(r"\*\*(?P<name>[^*]+?):\*\*\s*(?P<value>.*)")
@@ -30,9 +42,6 @@ _SCENARIO = re.compile(r"(?P<number>\d+)\.\s+(?P<rest>.+)")
 _SCENARIO_LEVEL = re.compile(r"(?P<title>.+?)\s*\((?P<level>P\d+)\)")
 _ESCALATION = re.compile(r"Level\s+(?P<level>\d+):\s*(?P<role>.+?)\s*\((?P<span>[^()]*)\)")
 _SPAN = re.compile(r"(?P<start>\d+)\s*-\s*(?P<end>\d+)\s*min|>\s*(?P<after>\d+)\s*min")
-_STOP_WORDS = frozenset({"a", "an", "and", "if", "of", "or", "the", "issue", "bad", "slow"})
-"""Besides grammar words, words that say how something is broken rather than what is:
-"External API slow" must not match "If database slow" just because both are slow."""
 
 
 class RunbookError(ValueError):
@@ -49,175 +58,6 @@ class RunbookError(ValueError):
 
 class _Malformed(Exception):
     """(line, message) from helpers, which do not know the path; parse() adds it."""
-
-
-@dataclass(frozen=True)
-class Command:
-    """One shell command, with the comment above it that says why it is run."""
-
-    purpose: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Severity:
-    level: str
-    name: str
-    definition: str
-    response_time: str
-    response_minutes: int
-    examples: tuple[str, ...]
-
-    @property
-    def marker(self) -> str:
-        """The pytest marker name that checks of this severity carry."""
-        return self.level.lower()
-
-
-@dataclass(frozen=True)
-class Cause:
-    """A listed cause; its slug (text before any "(") is what checks and reports key on."""
-
-    number: int
-    text: str
-    slug: str
-
-
-@dataclass(frozen=True)
-class Branch:
-    """A bold title ("**If bad deployment:**", "**Option 1: ...**") and what follows it."""
-
-    title: str
-    condition: str | None
-    commands: tuple[Command, ...]
-    notes: tuple[str, ...]
-    line: int
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One "### N. Title (Pn)" incident: what is seen, what to run, and what to do."""
-
-    number: int
-    title: str
-    severity: str
-    slug: str
-    anchor: str
-    line: int
-    symptoms: tuple[str, ...]
-    alarms: tuple[str, ...]
-    diagnosis: tuple[Command, ...]
-    causes: tuple[Cause, ...]
-    branches: tuple[Branch, ...]
-    post_incident: tuple[str, ...]
-
-    def cause(self, slug: str) -> Cause:
-        return _find(self.causes, "slug", slug, f"scenario {self.number} cause")
-
-    def branch_for(self, cause: Cause) -> Branch | None:
-        """The "If ..." branch that names most of the cause's words, if exactly one does.
-
-        The runbook pairs causes with branches only by wording, so an unclear pairing is
-        None rather than a guess.
-        """
-        words = _stems(cause.text)
-        scored = [(len(words & _stems(b.condition)), b) for b in self.branches if b.condition]
-        best = max((score for score, _ in scored), default=0)
-        winners = [branch for score, branch in scored if score == best]
-        return winners[0] if best and len(winners) == 1 else None
-
-
-@dataclass(frozen=True)
-class Procedure:
-    title: str
-    options: tuple[Branch, ...]
-    warnings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EscalationLevel:
-    level: int
-    role: str
-    start_minute: int
-    end_minute: int | None
-    duties: tuple[str, ...]
-
-    @property
-    def span(self) -> str:
-        if self.end_minute is None:
-            return f">{self.start_minute} min"
-        return f"{self.start_minute}-{self.end_minute} min"
-
-
-@dataclass(frozen=True)
-class Template:
-    audience: str
-    name: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Maintenance:
-    review: str
-    owner: str
-    last_review: date
-    next_review: date
-
-
-@dataclass(frozen=True)
-class Section:
-    """A top-level ('## ') section: what a check of no single scenario maps to."""
-
-    title: str  # "Rollback Procedures"
-    anchor: str  # "rollback-procedures", also its slug
-    line: int
-    commands: tuple[Command, ...]  # every command in its code blocks, subsections included
-
-
-@dataclass(frozen=True)
-class Runbook:
-    path: str
-    title: str
-    version: str
-    links: Mapping[str, str] = field(hash=False)
-    severities: Mapping[str, Severity] = field(hash=False)
-    scenarios: tuple[Scenario, ...]
-    rollback: tuple[Procedure, ...]
-    escalation: tuple[EscalationLevel, ...]
-    templates: tuple[Template, ...]
-    post_incident: Mapping[str, tuple[str, ...]] = field(hash=False)
-    maintenance: Maintenance
-    sections: tuple[Section, ...] = ()
-
-    def scenario(self, slug: str) -> Scenario:
-        return _find(self.scenarios, "slug", slug, "scenario")
-
-    def section(self, anchor: str) -> Section:
-        return _find(self.sections, "anchor", anchor, "section")
-
-    def template(self, name: str) -> Template:
-        return _find(self.templates, "name", name, "template")
-
-    def escalation_at(self, minutes: float) -> EscalationLevel:
-        """Who owns an incident `minutes` after it began.
-
-        The parser checked that the levels follow on from minute 0, so the first level
-        not yet over is the answer, and the open-ended last level catches the rest.
-        """
-        if minutes < 0:
-            raise ValueError(f"minutes must not be negative, got {minutes}")
-        for level in self.escalation:
-            if level.end_minute is None or minutes < level.end_minute:
-                return level
-        return self.escalation[-1]
-
-
-def _find(items: tuple[_T, ...], key: str, wanted: str, what: str) -> _T:
-    for item in items:
-        if getattr(item, key) == wanted:
-            return item
-    known = ", ".join(getattr(item, key) for item in items)
-    raise KeyError(f"no {what} {wanted!r}; known: {known}")
 
 
 def load(path: str | os.PathLike[str]) -> Runbook:
@@ -678,8 +518,3 @@ def _slug(text: str) -> str:
 def _anchor(heading: str) -> str:
     """The anchor GitHub gives a heading, so reports can link into the rendered runbook."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-
-
-def _stems(text: str | None) -> frozenset[str]:
-    words = re.findall(r"[a-z]+", (text or "").lower())
-    return frozenset(stem for w in words if (stem := w.removesuffix("s")) not in _STOP_WORDS)
