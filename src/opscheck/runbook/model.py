@@ -1,7 +1,9 @@
 """The runbook as data: severities, scenarios with their causes and branches, sections.
 
 Frozen, so one parsed runbook is shared by every check and report of a run. Nothing
-here knows Markdown: the parser builds these, and tests may build them by hand.
+here knows Markdown: the parser builds these, and tests may build them by hand. The
+lookups callers share live here, on the data they search: `Runbook.place` is where a
+check's section (a scenario slug, or a section anchor) is read back.
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ class Scenario:
     branches: tuple[Branch, ...]
     post_incident: tuple[str, ...]
 
+    @property
+    def name(self) -> str:
+        """How reports name it: "1. All ECS Tasks Down", the heading without its severity."""
+        return f"{self.number}. {self.title}"
+
     def cause(self, slug: str) -> Cause:
         return _find(self.causes, "slug", slug, f"scenario {self.number} cause")
 
@@ -140,6 +147,11 @@ class Section:
     line: int
     commands: tuple[Command, ...]  # every command in its code blocks, subsections included
 
+    @property
+    def name(self) -> str:
+        """How reports name it: its title, as `Scenario.name` is a scenario's."""
+        return self.title
+
 
 @dataclass(frozen=True)
 class Runbook:
@@ -161,6 +173,24 @@ class Runbook:
 
     def section(self, anchor: str) -> Section:
         return _find(self.sections, "anchor", anchor, "section")
+
+    def place(self, slug: str) -> Scenario | Section:
+        """The scenario of `slug`, else the top-level section whose anchor it is.
+
+        A check maps to one or the other (opscheck.mapping), and every report reads a
+        finding's section back through here, so all agree that a scenario comes first.
+        """
+        for scenario in self.scenarios:
+            if scenario.slug == slug:
+                return scenario
+        for section in self.sections:
+            if section.anchor == slug:
+                return section
+        scenarios = ", ".join(s.slug for s in self.scenarios)
+        sections = ", ".join(s.anchor for s in self.sections)
+        raise KeyError(
+            f"no scenario or section {slug!r}; scenarios: {scenarios}; sections: {sections}"
+        )
 
     def template(self, name: str) -> Template:
         return _find(self.templates, "name", name, "template")
