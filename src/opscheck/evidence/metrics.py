@@ -91,6 +91,26 @@ class Series(Model):
         return tuple(v for t, v in pairs if since <= t and (until is None or t < until))
 
 
+ERROR_RATE_SERIES = ("alb_requests", "alb_target_5xx", "alb_elb_5xx")
+
+
+@dataclass(frozen=True)
+class ErrorRate:
+    """The ALB's requests over a span, and those answered 5xx: by the targets, and by the
+    load balancer itself (a 502/503/504 when no target answers)."""
+
+    requests: float
+    target_5xx: float
+    elb_5xx: float
+
+    @property
+    def share(self) -> float | None:
+        """The share of requests answered 5xx; None when no request was counted."""
+        if self.requests <= 0:
+            return None
+        return (self.target_5xx + self.elb_5xx) / self.requests
+
+
 class Metrics(Model):
     start: datetime
     end: datetime
@@ -113,6 +133,13 @@ class Metrics(Model):
             f"no datapoints for {series.name} in the last {minutes:g} min: "
             "is the resource publishing metrics, and is the name in the environment file right?"
         )
+
+    def error_rate(self, since: datetime, until: datetime | None = None) -> ErrorRate:
+        """The ALB's requests and 5xx answers of the periods from `since` until `until`."""
+        requests, target_5xx, elb_5xx = (
+            sum(self.series[key].between(since, until)) for key in ERROR_RATE_SERIES
+        )
+        return ErrorRate(requests=requests, target_5xx=target_5xx, elb_5xx=elb_5xx)
 
 
 def series_fact(values: tuple[float, ...]) -> str:
