@@ -13,6 +13,7 @@ import pytest
 
 from opscheck import fail, inconclusive
 from opscheck.evidence.metrics import ERROR_RATE_SERIES, series_fact
+from opscheck.verdicts import not_firing, window
 
 pytestmark = pytest.mark.runbook("high-error-rate")
 
@@ -23,7 +24,7 @@ SPIKE_MINUTES = 5
 @pytest.mark.health
 def test_application_errors_alarm_is_not_firing(alarms, target):
     """The runbook's first symptom: CloudWatch alarm `...-application-errors-high`."""
-    alarms.not_firing(target.alarms.application_errors_high)
+    not_firing(alarms, target.alarms.application_errors_high)
 
 
 @pytest.mark.health
@@ -35,7 +36,7 @@ def test_error_rate_is_low(metrics, thresholds, record_property):
     target answers) over the ALB's requests of the last 5 minutes.
     """
     for key in ERROR_RATE_SERIES:
-        metrics.window(key, ERROR_RATE_MINUTES)  # inconclusive when a series has nothing to read
+        window(metrics, key, ERROR_RATE_MINUTES)  # inconclusive when a series has nothing to read
     counted = metrics.error_rate(since=metrics.end - timedelta(minutes=ERROR_RATE_MINUTES))
     lb = metrics.series["alb_requests"].dimensions.get("LoadBalancer", "the load balancer")
     rate = counted.share
@@ -119,7 +120,7 @@ def test_no_traffic_spike(metrics, thresholds):
     the window (putting the spike in its own baseline would dilute it), and a minute not yet
     published at the end of the window does not count as a quiet one.
     """
-    recent = metrics.window("alb_requests", SPIKE_MINUTES)
+    recent = window(metrics, "alb_requests", SPIKE_MINUTES)
     series = metrics.series["alb_requests"]
     earlier = series.last(60, metrics.end)[: -len(recent)]
     if not earlier or sum(earlier) <= 0:

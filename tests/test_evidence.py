@@ -514,6 +514,14 @@ def test_error_rate_without_requests_has_no_share() -> None:
     assert ErrorRate(requests=0, target_5xx=3, elb_5xx=0).share is None
 
 
+def test_counts_published_only_when_not_zero_read_as_zero_when_absent() -> None:
+    metrics = _alb([100], [], [])
+    assert metrics.last("alb_target_5xx", 5) == (0.0,)
+    assert metrics.last("alb_requests", 5) == (100.0,)
+    quiet = _alb([], [], [])
+    assert quiet.last("alb_requests", 5) == ()
+
+
 def test_failed_steps_name_their_job_and_step() -> None:
     failed = Job(
         id=1,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from opscheck.evidence.base import Context, Model, source
-from opscheck.outcomes import inconclusive
 from opscheck.target import Target
 
 WINDOW_MINUTES = 60
@@ -116,23 +115,15 @@ class Metrics(Model):
     end: datetime
     series: dict[str, Series]
 
-    def window(self, key: str, minutes: float) -> tuple[float, ...]:
-        """The series' values of the last `minutes`; inconclusive when there are none to read.
+    def last(self, key: str, minutes: float) -> tuple[float, ...]:
+        """The values of series `key` in the last `minutes` up to `end`; () when there are none.
 
-        A series CloudWatch publishes only when it is not zero reads as (0.0,) instead.
+        A series CloudWatch publishes only when it is not zero reads as (0.0,) instead: there,
+        no datapoint means a count of zero, not a gap.
         """
-        series = self.series.get(key)
-        if series is None:
-            inconclusive(f"metric {key} is not configured for this environment")
+        series = self.series[key]
         values = series.last(minutes, self.end)
-        if values:
-            return values
-        if series.zero_when_absent:
-            return (0.0,)
-        inconclusive(
-            f"no datapoints for {series.name} in the last {minutes:g} min: "
-            "is the resource publishing metrics, and is the name in the environment file right?"
-        )
+        return values or ((0.0,) if series.zero_when_absent else ())
 
     def error_rate(self, since: datetime, until: datetime | None = None) -> ErrorRate:
         """The ALB's requests and 5xx answers of the periods from `since` until `until`."""
