@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from opscheck.verdicts import not_firing
+
 pytestmark = pytest.mark.runbook("all-ecs-tasks-down")
 
 
@@ -49,7 +51,7 @@ def test_targets_are_healthy(target_health, thresholds):
 @pytest.mark.health
 def test_unhealthy_targets_alarm_is_not_firing(alarms, target):
     """The runbook's first symptom: CloudWatch alarm on unhealthy ALB targets."""
-    alarms.not_firing(target.alarms.alb_unhealthy_targets)
+    not_firing(alarms, target.alarms.alb_unhealthy_targets)
 
 
 @pytest.mark.health

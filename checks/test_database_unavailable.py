@@ -25,6 +25,7 @@ from opscheck.evidence.rds import (
     RdsInstance,
     default_max_connections,
 )
+from opscheck.verdicts import not_firing, window
 
 pytestmark = pytest.mark.runbook("database-unavailable")
 
@@ -95,7 +96,7 @@ def test_rds_free_storage_above_minimum(rds_instance, metrics, thresholds):
     db = rds_instance
     if db.missing or not db.allocated_storage_gib:
         inconclusive(f"{_named(db)} not found: no allocated storage to measure free space against")
-    free = metrics.window("rds_free_storage", STORAGE_WINDOW_MINUTES)[-1]
+    free = window(metrics, "rds_free_storage", STORAGE_WINDOW_MINUTES)[-1]
     allocated = db.allocated_storage_gib * 1024**3
     share = free / allocated
     if share < thresholds.rds_min_free_storage:
@@ -116,7 +117,7 @@ def test_rds_connections_below_limit(rds_instance, metrics, thresholds):
     instance class (an estimate: see opscheck.evidence.rds).
     """
     limit, source = _max_connections(rds_instance, thresholds)
-    peak = max(metrics.window("rds_connections", CONNECTION_WINDOW_MINUTES))
+    peak = max(window(metrics, "rds_connections", CONNECTION_WINDOW_MINUTES))
     usable = limit - RESERVED_CONNECTIONS
     assert peak < usable, (
         f"{_named(rds_instance)} reached {peak:.0f} connections in the last "
@@ -137,7 +138,7 @@ def test_rds_connections_leave_pool_headroom(rds_instance, metrics, thresholds):
     connections: that is scenario 3's check, at P0, so one cause is not reported twice.
     """
     limit, source = _max_connections(rds_instance, thresholds)
-    peak = max(metrics.window("rds_connections", CONNECTION_WINDOW_MINUTES))
+    peak = max(window(metrics, "rds_connections", CONNECTION_WINDOW_MINUTES))
     ratio = thresholds.rds_connections_ratio
     if peak >= limit - RESERVED_CONNECTIONS:
         return
@@ -151,7 +152,7 @@ def test_rds_connections_leave_pool_headroom(rds_instance, metrics, thresholds):
 @pytest.mark.health
 def test_rds_cpu_alarm_is_not_firing(alarms, target):
     """The runbook's symptom: 'CloudWatch alarm: saaspe-production-rds-cpu-high'."""
-    alarms.not_firing(target.alarms.rds_cpu_high)
+    not_firing(alarms, target.alarms.rds_cpu_high)
 
 
 def is_storage_event(event: RdsEvent) -> bool:

@@ -39,14 +39,6 @@ def _latest_deploy(deploy_runs):
     return latest
 
 
-def _failed_steps(deploy_runs):
-    return [
-        f"job '{job.name}' step {step.number} '{step.name}' {step.conclusion}"
-        for job in deploy_runs.failed_jobs
-        for step in job.failed_steps
-    ]
-
-
 @pytest.mark.health
 def test_last_deploy_run_succeeded(deploy_runs):
     """The runbook's first symptom: 'GitHub Actions workflow failed'.
@@ -55,7 +47,7 @@ def test_last_deploy_run_succeeded(deploy_runs):
     is the newest run that completed a deploy, as `gh run list --limit 1` would show it.
     """
     latest = _latest_deploy(deploy_runs)
-    steps = _failed_steps(deploy_runs)
+    steps = [step.describe() for step in deploy_runs.failed_steps]
     where = f"; failed: {', '.join(steps)}" if steps else ""
     assert latest.conclusion == "success", (
         f"the last deploy of {deploy_runs.repo} by {deploy_runs.workflow}, {latest.describe()}, "
@@ -79,12 +71,7 @@ def test_deploy_did_not_fail_building_the_image(deploy_runs):
             f"the last deploy {latest.describe()} failed, but its jobs could not be read: "
             f"{deploy_runs.jobs_error}"
         )
-    image = [
-        f"job '{job.name}' step {step.number} '{step.name}' {step.conclusion}"
-        for job in deploy_runs.failed_jobs
-        for step in job.failed_steps
-        if IMAGE_STEP.search(step.name)
-    ]
+    image = [step.describe() for step in deploy_runs.failed_steps if IMAGE_STEP.search(step.name)]
     assert not image, (
         f"the last deploy of {deploy_runs.repo} failed building the image: {', '.join(image)} "
         f"in run {latest.id}, {latest.html_url}"
@@ -103,7 +90,7 @@ def test_ecs_rollout_completed(ecs_service, thresholds, evidence):
         inconclusive(f"service {s.name} does not exist ({s.missing_reason}): no deployments")
     failed = [d for d in s.deployments if d.rollout_state == "FAILED"]
     assert not failed, "; ".join(
-        f"{s.name}: deployment {d.id} ({d.status}) of {d.task_definition.rpartition('/')[2]} "
+        f"{s.name}: deployment {d.id} ({d.status}) of {d.revision} "
         f"rollout FAILED: {d.rollout_state_reason or 'no reason given'}"
         for d in failed
     ) + _latest_event(s)
@@ -123,7 +110,7 @@ def test_ecs_rollout_completed(ecs_service, thresholds, evidence):
         minutes = (evidence.collected_at - primary.created_at).total_seconds() / 60
         assert minutes <= thresholds.deployment_stuck_minutes, (
             f"{s.name}: deployment {primary.id} of "
-            f"{primary.task_definition.rpartition('/')[2]} has been IN_PROGRESS for "
+            f"{primary.revision} has been IN_PROGRESS for "
             f"{minutes:.0f} min (at most {thresholds.deployment_stuck_minutes} min expected): "
             f"{primary.running} of {primary.desired} tasks running, {primary.failed_tasks} failed"
             + _latest_event(s)
@@ -149,7 +136,7 @@ def test_tasks_are_not_failing_to_start(ecs_service):
         return
     failing = [d for d in s.deployments if d.status == "PRIMARY" and d.failed_tasks > 0]
     assert not failing, "; ".join(
-        f"{s.name}: {d.failed_tasks} tasks of {d.task_definition.rpartition('/')[2]} "
+        f"{s.name}: {d.failed_tasks} tasks of {d.revision} "
         f"failed to start in deployment {d.id} ({d.running} of {d.desired} running)"
         for d in failing
     ) + _latest_event(s)
@@ -164,7 +151,7 @@ def _essential(task_definitions):
     if td.current_arn is None:
         inconclusive(f"the service runs no task definition of {td.family} to read")
     if not td.essential:
-        inconclusive(f"{td.current_arn.rpartition('/')[2]} has no essential container to read")
+        inconclusive(f"{td.current_name} has no essential container to read")
     return td.essential
 
 
@@ -174,7 +161,7 @@ def test_container_health_check_is_defined(task_definitions):
     """Cause 2, 'Health check failing': without a container health check, ECS cannot tell a
     hung task from a healthy one, and a deploy of a broken image looks healthy until the ALB
     says otherwise. Docker's ["NONE"] disables the check and counts as none."""
-    revision = task_definitions.current_arn and task_definitions.current_arn.rpartition("/")[2]
+    revision = task_definitions.current_name
     bare = [
         c.name
         for c in _essential(task_definitions)
@@ -222,8 +209,7 @@ def test_essential_containers_have_cpu_and_memory_limits(task_definitions):
         if lacks:
             missing.append(f"{c.name} has no {' and no '.join(lacks)} limit")
     assert not missing, (
-        f"{td.current_arn.rpartition('/')[2]}: {'; '.join(missing)} "
-        "(set at the container or at the task level)"
+        f"{td.current_name}: {'; '.join(missing)} (set at the container or at the task level)"
     )
 
 
@@ -246,7 +232,7 @@ def test_required_environment_is_set(task_definitions, target):
     }
     best = min(absent, key=lambda name: len(absent[name]))
     assert not absent[best], (
-        f"{task_definitions.current_arn.rpartition('/')[2]}: container {best} lacks "
+        f"{task_definitions.current_name}: container {best} lacks "
         f"{', '.join(absent[best])} (required by [ecs] required_env: {', '.join(required)})"
     )
 
@@ -258,7 +244,7 @@ def test_secrets_come_from_a_secret_store(task_definitions):
     resolved at start), never in plain `environment`, where anyone who can describe the task
     definition reads them. Only names are read here, never values."""
     td = task_definitions
-    revision = (td.current_arn or td.family).rpartition("/")[2]
+    revision = td.current_name or td.family
     _essential(td)
     plain = [f"{c.name}: {', '.join(c.plain_secrets)}" for c in td.containers if c.plain_secrets]
     assert not plain, (

@@ -7,12 +7,13 @@ the traffic. Database connection pool exhaustion is checked with the database's 
 a bad deployment, by the error rate since the latest deployment against before it.
 """
 
-from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
 from opscheck import fail, inconclusive
-from opscheck.evidence.metrics import Metrics, series_fact
+from opscheck.evidence.metrics import ERROR_RATE_SERIES, series_fact
+from opscheck.verdicts import not_firing, window
 
 pytestmark = pytest.mark.runbook("high-error-rate")
 
@@ -23,7 +24,7 @@ SPIKE_MINUTES = 5
 @pytest.mark.health
 def test_application_errors_alarm_is_not_firing(alarms, target):
     """The runbook's first symptom: CloudWatch alarm `...-application-errors-high`."""
-    alarms.not_firing(target.alarms.application_errors_high)
+    not_firing(alarms, target.alarms.application_errors_high)
 
 
 @pytest.mark.health
@@ -34,23 +35,23 @@ def test_error_rate_is_low(metrics, thresholds, record_property):
     5xx answers from the targets and from the load balancer itself (a 502/503/504 when no
     target answers) over the ALB's requests of the last 5 minutes.
     """
-    requests = sum(metrics.window("alb_requests", ERROR_RATE_MINUTES))
-    target_5xx = sum(metrics.window("alb_target_5xx", ERROR_RATE_MINUTES))
-    elb_5xx = sum(metrics.window("alb_elb_5xx", ERROR_RATE_MINUTES))
+    for key in ERROR_RATE_SERIES:
+        window(metrics, key, ERROR_RATE_MINUTES)  # inconclusive when a series has nothing to read
+    counted = metrics.error_rate(since=metrics.end - timedelta(minutes=ERROR_RATE_MINUTES))
     lb = metrics.series["alb_requests"].dimensions.get("LoadBalancer", "the load balancer")
-    if requests <= 0:
+    rate = counted.share
+    if rate is None:
         inconclusive(
             f"{lb} counted no requests in the last {ERROR_RATE_MINUTES} min: "
             "no error rate to compute"
         )
-    rate = (target_5xx + elb_5xx) / requests
     # The hour of target 5xx counts, drawn as a sparkline in the Markdown summary.
     record_property("opscheck.fact.series", series_fact(metrics.series["alb_target_5xx"].values))
     message = (
-        f"{lb}: {rate:.1%} of {requests:.0f} requests answered 5xx in the last "
-        f"{ERROR_RATE_MINUTES} min ({target_5xx:.0f} from targets, {elb_5xx:.0f} from the "
-        f"load balancer); P1 above {thresholds.error_rate_p1:.0%}, "
-        f"P2 above {thresholds.error_rate_p2:.0%}"
+        f"{lb}: {rate:.1%} of {counted.requests:.0f} requests answered 5xx in the last "
+        f"{ERROR_RATE_MINUTES} min ({counted.target_5xx:.0f} from targets, "
+        f"{counted.elb_5xx:.0f} from the load balancer); "
+        f"P1 above {thresholds.error_rate_p1:.0%}, P2 above {thresholds.error_rate_p2:.0%}"
     )
     if rate > thresholds.error_rate_p1:
         fail(message, "P1")
@@ -119,7 +120,7 @@ def test_no_traffic_spike(metrics, thresholds):
     the window (putting the spike in its own baseline would dilute it), and a minute not yet
     published at the end of the window does not count as a quiet one.
     """
-    recent = metrics.window("alb_requests", SPIKE_MINUTES)
+    recent = window(metrics, "alb_requests", SPIKE_MINUTES)
     series = metrics.series["alb_requests"]
     earlier = series.last(60, metrics.end)[: -len(recent)]
     if not earlier or sum(earlier) <= 0:
@@ -138,17 +139,6 @@ def test_no_traffic_spike(metrics, thresholds):
     )
 
 
-def _error_rate(metrics: Metrics, since: datetime, until: datetime) -> tuple[float | None, float]:
-    """The share of the ALB's requests answered 5xx between two times, and the request count."""
-
-    def total(key: str) -> float:
-        return sum(metrics.series[key].between(since, until))
-
-    requests = total("alb_requests")
-    errors = total("alb_target_5xx") + total("alb_elb_5xx")
-    return (errors / requests if requests > 0 else None), requests
-
-
 @pytest.mark.health
 @pytest.mark.runbook("high-error-rate", cause="bad-deployment")
 def test_errors_did_not_start_with_the_latest_deploy(ecs_service, metrics, thresholds):
@@ -164,8 +154,9 @@ def test_errors_did_not_start_with_the_latest_deploy(ecs_service, metrics, thres
         inconclusive(f"{s.name} has no PRIMARY deployment with a start time to compare against")
     if primary.created_at <= metrics.start:
         return  # not deployed within the hour of metrics: no deployment to blame
-    after, served = _error_rate(metrics, primary.created_at, metrics.end)
-    before, _ = _error_rate(metrics, metrics.start, primary.created_at)
+    since_deploy = metrics.error_rate(primary.created_at, metrics.end)
+    after, served = since_deploy.share, since_deploy.requests
+    before = metrics.error_rate(metrics.start, primary.created_at).share
     if after is None:
         inconclusive(
             f"no requests counted since {s.name} was deployed at {primary.created_at:%H:%M} UTC: "
@@ -176,7 +167,7 @@ def test_errors_did_not_start_with_the_latest_deploy(ecs_service, metrics, thres
     minutes = (metrics.end - primary.created_at).total_seconds() / 60
     assert not (after > limit and began), (
         f"{s.name}: {after:.1%} of {served:.0f} requests answered 5xx since deployment "
-        f"{primary.id} of {primary.task_definition.rpartition('/')[2]} {minutes:.0f} min ago, "
+        f"{primary.id} of {primary.revision} {minutes:.0f} min ago, "
         + (f"{before:.1%} before it" if before is not None else "none counted before it")
         + f" (above {limit:.0%} is an elevated error rate): the errors began with the deploy"
     )

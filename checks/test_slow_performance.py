@@ -10,6 +10,7 @@ import pytest
 
 from opscheck import fail, inconclusive
 from opscheck.evidence.metrics import series_fact
+from opscheck.verdicts import not_firing, window
 
 pytestmark = pytest.mark.runbook("slow-performance")
 
@@ -25,7 +26,7 @@ def test_p95_latency_is_low(metrics, thresholds, record_property):
     of different periods cannot be averaged into the hour's p95, and a slow period within
     the hour is still inside the P2 response time (< 2 hours).
     """
-    values = metrics.window("alb_response_time_p95", HOUR)
+    values = window(metrics, "alb_response_time_p95", HOUR)
     record_property("opscheck.fact.series", series_fact(values))
     series = metrics.series["alb_response_time_p95"]
     worst = max(values)
@@ -46,11 +47,11 @@ def test_p95_latency_is_low(metrics, thresholds, record_property):
 @pytest.mark.health
 def test_response_time_alarm_is_not_firing(alarms, target):
     """The runbook's first symptom: CloudWatch alarm `...-alb-high-response-time`."""
-    alarms.not_firing(target.alarms.alb_high_response_time)
+    not_firing(alarms, target.alarms.alb_high_response_time)
 
 
 def _hour_average(metrics, key):
-    values = metrics.window(key, HOUR)
+    values = window(metrics, key, HOUR)
     return sum(values) / len(values), metrics.series[key]
 
 
@@ -118,7 +119,7 @@ def test_cache_cluster_is_available(cache_cluster):
 def test_cache_evictions_within_limit(metrics, thresholds, target):
     """Evictions: Redis is out of memory and drops keys, which come back as misses."""
     _needs_cache(target)
-    evictions = sum(metrics.window("cache_evictions", HOUR))
+    evictions = sum(window(metrics, "cache_evictions", HOUR))
     assert evictions <= thresholds.cache_max_evictions, (
         f"ElastiCache cluster {target.cache.cluster}: {evictions:.0f} evictions in the last "
         f"hour (at most {thresholds.cache_max_evictions} expected): the cache is full"
@@ -130,8 +131,8 @@ def test_cache_evictions_within_limit(metrics, thresholds, target):
 def test_cache_hit_rate_is_high(metrics, thresholds, target):
     """'Cache miss (Redis issue)': the hour's hits / (hits + misses)."""
     _needs_cache(target)
-    hits = sum(metrics.window("cache_hits", HOUR))
-    misses = sum(metrics.window("cache_misses", HOUR))
+    hits = sum(window(metrics, "cache_hits", HOUR))
+    misses = sum(window(metrics, "cache_misses", HOUR))
     if hits + misses <= 0:
         inconclusive(
             f"ElastiCache cluster {target.cache.cluster} served no lookups in the last hour: "

@@ -246,6 +246,11 @@ def test_error_rate_without_request_datapoints_is_inconclusive() -> None:
         )
 
 
+def test_error_rate_without_a_5xx_series_is_inconclusive() -> None:
+    with pytest.raises(Inconclusive, match="metric alb_elb_5xx is not configured"):
+        errors.test_error_rate_is_low(metrics(drop=("alb_elb_5xx",)), THRESHOLDS, FACTS.__setitem__)
+
+
 # -- ERROR lines in the logs -----------------------------------------------------------------
 
 

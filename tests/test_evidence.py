@@ -32,7 +32,10 @@ from opscheck.evidence.ecs import (
     StoppedTasks,
 )
 from opscheck.evidence.elb import TargetHealth, TargetState
+from opscheck.evidence.github import DeployRuns, FailedStep, Job, Step
 from opscheck.evidence.http import HealthResponse
+from opscheck.evidence.metrics import ErrorRate, Metrics, Series
+from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.target import Target, load
 from tests.conftest import LocalServer, Reply, StartServer
 
@@ -446,3 +449,101 @@ def test_moto_no_alarms_are_all_missing(moto_url: str) -> None:
     assert value.alarms == {}
     assert set(value.missing) == set(target.alarms.model_dump().values())
     assert value.region == "us-east-2"
+
+
+# -- facts the models derive from their own data -------------------------------------------
+
+TASK_DEFINITION = "arn:aws:ecs:us-east-2:123456789012:task-definition/saaspe-production-backend:4"
+
+
+def test_a_revision_is_named_family_colon_number() -> None:
+    deployment = Deployment(
+        id="ecs-svc/1",
+        status="PRIMARY",
+        task_definition=TASK_DEFINITION,
+        desired=2,
+        running=2,
+        pending=0,
+    )
+    stopped = StoppedTask(arn="arn:task/1", task_definition=TASK_DEFINITION)
+    running = TaskDefinitions(
+        family="saaspe-production-backend", active_revisions=(3, 4), current_arn=TASK_DEFINITION
+    )
+    assert deployment.revision == stopped.revision == running.current_name
+    assert running.current_name == "saaspe-production-backend:4"
+    assert stopped.summary().startswith("saaspe-production-backend:4 ")
+    none = TaskDefinitions(family="saaspe-production-backend", active_revisions=(3, 4))
+    assert none.current_name is None
+
+
+def _counts(key: str, values: list[float], zero_when_absent: bool = False) -> Series:
+    minutes = range(len(values))
+    return Series(
+        key=key,
+        namespace="AWS/ApplicationELB",
+        metric=key,
+        stat="Sum",
+        period_s=60,
+        dimensions={"LoadBalancer": "app/lb/1"},
+        zero_when_absent=zero_when_absent,
+        timestamps=tuple(NOW - timedelta(minutes=len(values) - m) for m in minutes),
+        values=tuple(values),
+    )
+
+
+def _alb(requests: list[float], target_5xx: list[float], elb_5xx: list[float]) -> Metrics:
+    found = {
+        "alb_requests": _counts("alb_requests", requests),
+        "alb_target_5xx": _counts("alb_target_5xx", target_5xx, zero_when_absent=True),
+        "alb_elb_5xx": _counts("alb_elb_5xx", elb_5xx, zero_when_absent=True),
+    }
+    return Metrics(start=NOW - timedelta(hours=1), end=NOW, series=found)
+
+
+def test_error_rate_counts_target_and_load_balancer_5xx() -> None:
+    metrics = _alb([100, 100, 100, 100], [0, 0, 6, 4], [0, 0, 0, 10])
+    last_two = metrics.error_rate(NOW - timedelta(minutes=2))
+    assert last_two == ErrorRate(requests=200, target_5xx=10, elb_5xx=10)
+    assert last_two.share == 0.1
+    # `until` leaves out the periods that start at or after it.
+    assert metrics.error_rate(metrics.start, NOW - timedelta(minutes=2)).share == 0.0
+
+
+def test_error_rate_without_requests_has_no_share() -> None:
+    assert _alb([0, 0], [0, 0], [0, 0]).error_rate(NOW - timedelta(minutes=5)).share is None
+    assert ErrorRate(requests=0, target_5xx=3, elb_5xx=0).share is None
+
+
+def test_counts_published_only_when_not_zero_read_as_zero_when_absent() -> None:
+    metrics = _alb([100], [], [])
+    assert metrics.last("alb_target_5xx", 5) == (0.0,)
+    assert metrics.last("alb_requests", 5) == (100.0,)
+    quiet = _alb([], [], [])
+    assert quiet.last("alb_requests", 5) == ()
+
+
+def test_failed_steps_name_their_job_and_step() -> None:
+    failed = Job(
+        id=1,
+        name="deploy",
+        status="completed",
+        conclusion="failure",
+        steps=(
+            Step(number=1, name="Checkout", status="completed", conclusion="success"),
+            Step(
+                number=4,
+                name="Build and push Docker image",
+                status="completed",
+                conclusion="failure",
+            ),
+            Step(number=5, name="Deploy", status="completed", conclusion="timed_out"),
+        ),
+    )
+    runs = DeployRuns(repo="o/r", workflow="deploy.yml", checked_at=NOW, failed_jobs=(failed,))
+    assert [step.describe() for step in runs.failed_steps] == [
+        "job 'deploy' step 4 'Build and push Docker image' failure",
+        "job 'deploy' step 5 'Deploy' timed_out",
+    ]
+    assert runs.failed_steps[0] == FailedStep(
+        job="deploy", number=4, name="Build and push Docker image", conclusion="failure"
+    )

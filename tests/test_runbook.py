@@ -311,6 +311,20 @@ def test_unknown_scenario_names_the_known_ones(runbook: Runbook) -> None:
         runbook.scenario("cache-down")
 
 
+def test_place_is_the_scenario_else_the_section(runbook: Runbook) -> None:
+    scenario = runbook.place("all-ecs-tasks-down")
+    assert scenario is runbook.scenario("all-ecs-tasks-down")
+    assert scenario.name == "1. All ECS Tasks Down"
+    section = runbook.place("rollback-procedures")
+    assert section is runbook.section("rollback-procedures")
+    assert (section.name, section.anchor) == ("Rollback Procedures", "rollback-procedures")
+    with pytest.raises(KeyError, match=r"no scenario or section 'cache-down'.*all-ecs-tasks-down"):
+        runbook.place("cache-down")
+    # A scenario's heading anchor is for links, not a name a check maps to.
+    with pytest.raises(KeyError):
+        runbook.place("1-all-ecs-tasks-down-p0")
+
+
 def test_model_is_immutable(runbook: Runbook) -> None:
     with pytest.raises(FrozenInstanceError):
         runbook.title = "Other"  # type: ignore[misc]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from opscheck.runbook import Runbook
+from opscheck.runbook import Runbook, Scenario
 
 KINDS = {
     "health": "is it working now",
@@ -71,23 +71,23 @@ def resolve(item: pytest.Item, runbook: Runbook) -> Mapping | str:
     cause = marker.kwargs.get("cause")
     declared = marker.kwargs.get("severity")
     declared = (declared,) if isinstance(declared, str) else tuple(declared or ())
-    scenario = next((s for s in runbook.scenarios if s.slug == slug), None)
-    if scenario is None:
-        section = next((s for s in runbook.sections if s.anchor == slug), None)
-        if section is None:
-            return (
-                f"{where}: runbook scenario {slug!r} is not in {runbook.path}; expected one of: "
-                f"{scenarios} (or a section: {', '.join(s.anchor for s in runbook.sections)})"
-            )
+    try:
+        place = runbook.place(slug)
+    except KeyError:
+        return (
+            f"{where}: runbook scenario {slug!r} is not in {runbook.path}; expected one of: "
+            f"{scenarios} (or a section: {', '.join(s.anchor for s in runbook.sections)})"
+        )
+    if not isinstance(place, Scenario):
         if cause is not None or not declared:
             return f"{where}: a check of section {slug!r} needs severity= and no cause"
-    elif cause is not None and cause not in {c.slug for c in scenario.causes}:
+    elif cause is not None and cause not in {c.slug for c in place.causes}:
         return (
-            f"{where}: cause {cause!r} is not a common cause of '{scenario.number}. "
-            f"{scenario.title}' in {runbook.path}; expected one of: "
-            f"{', '.join(c.slug for c in scenario.causes)}"
+            f"{where}: cause {cause!r} is not a common cause of '{place.name}' in "
+            f"{runbook.path}; expected one of: {', '.join(c.slug for c in place.causes)}"
         )
-    severities = tuple(s.upper() for s in declared) or (scenario.severity,)  # type: ignore[union-attr]
+    scenario_severity = (place.severity,) if isinstance(place, Scenario) else ()
+    severities = tuple(s.upper() for s in declared) or scenario_severity
     unknown = [s for s in severities if s not in runbook.severities]
     if unknown:
         levels = ", ".join(runbook.severities)

@@ -14,6 +14,7 @@ import pytest
 
 from opscheck.evidence import SOURCES
 from opscheck.plugin import MAPPING, RUN
+from opscheck.runbook import Scenario
 
 HEADER = (
     "| section | check | cause it detects | kind | severity | evidence |\n"
@@ -27,17 +28,16 @@ class _Collector:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         book = session.config.stash[RUN].runbook
-        scenarios = {s.slug: s for s in book.scenarios}
         for item in session.items:
             found = item.stash.get(MAPPING, None)
             if found is None:
                 continue
-            scenario = scenarios.get(found.section)
-            if scenario is not None:
-                section = f"{scenario.number}. {scenario.title}"
-                cause = scenario.cause(found.cause).text if found.cause else "(symptom)"
+            place = book.place(found.section)
+            section = place.name
+            if isinstance(place, Scenario):
+                cause = place.cause(found.cause).text if found.cause else "(symptom)"
             else:
-                section, cause = book.section(found.section).title, "-"
+                cause = "-"
             sources = (
                 ", ".join(f"`{n}`" for n in item.fixturenames if n in SOURCES) or "the runbook"
             )

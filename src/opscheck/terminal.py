@@ -41,14 +41,11 @@ def render(
     unsure = [f for f in findings if f.outcome == "inconclusive"]
     for (_, slug), group in groupby(failed, key=lambda f: (f.rank, f.section)):
         found = list(group)
-        if slug in {s.slug for s in runbook.scenarios}:
-            _scenario(
-                write, found, runbook.scenario(slug), runbook, target, reference, facts, escalation
-            )
+        place = runbook.place(slug)
+        if isinstance(place, Scenario):
+            _scenario(write, found, place, runbook, target, reference, facts, escalation)
         else:
-            _section(
-                write, found, runbook.section(slug), runbook, target, reference, facts, escalation
-            )
+            _section(write, found, place, runbook, target, reference, facts, escalation)
     if unsure:
         write("")
         write(

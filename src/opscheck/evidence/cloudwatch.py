@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from opscheck.evidence.base import Context, Model, source
-from opscheck.outcomes import inconclusive
 
 
 class Alarm(Model):
@@ -21,26 +20,6 @@ class Alarms(Model):
     region: str
     alarms: dict[str, Alarm]
     missing: tuple[str, ...] = ()
-
-    def readable(self, name: str) -> Alarm:
-        """The alarm, to read its state; inconclusive when it is missing or has no data to judge."""
-        if name in self.missing:
-            inconclusive(
-                f"alarm {name} does not exist in {self.region}: nothing to read "
-                "(is its name in [alarms] of the environment file right?)"
-            )
-        alarm = self.alarms[name]
-        if alarm.state == "INSUFFICIENT_DATA":
-            inconclusive(f"alarm {name} has insufficient data: {alarm.reason}")
-        return alarm
-
-    def not_firing(self, name: str) -> None:
-        """Fail when the alarm is in ALARM, saying since when and why."""
-        alarm = self.readable(name)
-        if alarm.state == "ALARM":
-            raise AssertionError(
-                f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
-            )
 
 
 @source("alarms", actions=("cloudwatch:DescribeAlarms",))

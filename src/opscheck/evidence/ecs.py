@@ -23,6 +23,11 @@ OOM_EXIT_CODE = 137  # SIGKILL: from the OOM killer, unless ECS itself was stopp
 STOPPED_BY_ECS = ("ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption")
 
 
+def revision_name(arn: str) -> str:
+    """'family:N' of a task definition ARN: how the console, the CLI and the runbook name it."""
+    return arn.rpartition("/")[2]
+
+
 class Deployment(Model):
     id: str
     status: str
@@ -35,6 +40,11 @@ class Deployment(Model):
     rollout_state_reason: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @property
+    def revision(self) -> str:
+        """The task definition it deploys, as 'family:N'."""
+        return revision_name(self.task_definition)
 
 
 class ServiceEvent(Model):
@@ -179,6 +189,11 @@ class StoppedTask(Model):
     containers: tuple[ContainerExit, ...] = ()
 
     @property
+    def revision(self) -> str:
+        """The task definition it ran, as 'family:N'."""
+        return revision_name(self.task_definition)
+
+    @property
     def reasons(self) -> str:
         return " | ".join([self.stopped_reason] + [c.reason for c in self.containers if c.reason])
 
@@ -200,8 +215,7 @@ class StoppedTask(Model):
 
     def summary(self) -> str:
         codes = ", ".join(f"{c.name} exit {c.exit_code}" for c in self.containers if c.exit_code)
-        revision = self.task_definition.rpartition("/")[2]
-        return f"{revision} {self.stop_code or ''}: {self.reasons}" + (
+        return f"{self.revision} {self.stop_code or ''}: {self.reasons}" + (
             f" ({codes})" if codes else ""
         )
 

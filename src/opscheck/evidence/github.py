@@ -45,6 +45,18 @@ class Job(Model):
         return tuple(s for s in self.steps if s.conclusion in ("failure", "timed_out"))
 
 
+class FailedStep(Model):
+    """A failed step of a failed job, as `gh run view --log-failed` shows where a run broke."""
+
+    job: str
+    number: int
+    name: str
+    conclusion: str | None = None
+
+    def describe(self) -> str:
+        return f"job '{self.job}' step {self.number} '{self.name}' {self.conclusion}"
+
+
 class WorkflowRun(Model):
     id: int
     run_number: int
@@ -75,6 +87,15 @@ class DeployRuns(Model):
         return next(
             (r for r in self.runs if r.status == "completed" and r.conclusion not in NOT_A_DEPLOY),
             None,
+        )
+
+    @property
+    def failed_steps(self) -> tuple[FailedStep, ...]:
+        """The failed steps of the latest deploy's failed jobs, in job and step order."""
+        return tuple(
+            FailedStep(job=job.name, number=s.number, name=s.name, conclusion=s.conclusion)
+            for job in self.failed_jobs
+            for s in job.failed_steps
         )
 
 

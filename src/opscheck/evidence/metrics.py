@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from opscheck.evidence.base import Context, Model, source
-from opscheck.outcomes import inconclusive
 from opscheck.target import Target
 
 WINDOW_MINUTES = 60
@@ -91,28 +90,47 @@ class Series(Model):
         return tuple(v for t, v in pairs if since <= t and (until is None or t < until))
 
 
+ERROR_RATE_SERIES = ("alb_requests", "alb_target_5xx", "alb_elb_5xx")
+
+
+@dataclass(frozen=True)
+class ErrorRate:
+    """The ALB's requests over a span, and those answered 5xx: by the targets, and by the
+    load balancer itself (a 502/503/504 when no target answers)."""
+
+    requests: float
+    target_5xx: float
+    elb_5xx: float
+
+    @property
+    def share(self) -> float | None:
+        """The share of requests answered 5xx; None when no request was counted."""
+        if self.requests <= 0:
+            return None
+        return (self.target_5xx + self.elb_5xx) / self.requests
+
+
 class Metrics(Model):
     start: datetime
     end: datetime
     series: dict[str, Series]
 
-    def window(self, key: str, minutes: float) -> tuple[float, ...]:
-        """The series' values of the last `minutes`; inconclusive when there are none to read.
+    def last(self, key: str, minutes: float) -> tuple[float, ...]:
+        """The values of series `key` in the last `minutes` up to `end`; () when there are none.
 
-        A series CloudWatch publishes only when it is not zero reads as (0.0,) instead.
+        A series CloudWatch publishes only when it is not zero reads as (0.0,) instead: there,
+        no datapoint means a count of zero, not a gap.
         """
-        series = self.series.get(key)
-        if series is None:
-            inconclusive(f"metric {key} is not configured for this environment")
+        series = self.series[key]
         values = series.last(minutes, self.end)
-        if values:
-            return values
-        if series.zero_when_absent:
-            return (0.0,)
-        inconclusive(
-            f"no datapoints for {series.name} in the last {minutes:g} min: "
-            "is the resource publishing metrics, and is the name in the environment file right?"
+        return values or ((0.0,) if series.zero_when_absent else ())
+
+    def error_rate(self, since: datetime, until: datetime | None = None) -> ErrorRate:
+        """The ALB's requests and 5xx answers of the periods from `since` until `until`."""
+        requests, target_5xx, elb_5xx = (
+            sum(self.series[key].between(since, until)) for key in ERROR_RATE_SERIES
         )
+        return ErrorRate(requests=requests, target_5xx=target_5xx, elb_5xx=elb_5xx)
 
 
 def series_fact(values: tuple[float, ...]) -> str:

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from opscheck.evidence.base import Context, Model, source
-from opscheck.evidence.ecs import describe_service
+from opscheck.evidence.ecs import describe_service, revision_name
 
 SECRET_NAME = re.compile(
     r"PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|DSN|DATABASE_URL", re.I
@@ -37,6 +37,11 @@ class TaskDefinitions(Model):
     cpu: str | None = None
     memory: str | None = None
     containers: tuple[ContainerConfig, ...] = ()
+
+    @property
+    def current_name(self) -> str | None:
+        """What the service runs as 'family:N', the name messages and commands use."""
+        return revision_name(self.current_arn) if self.current_arn is not None else None
 
     @property
     def current_revision(self) -> int | None:
@@ -89,7 +94,7 @@ def task_definitions(ctx: Context) -> TaskDefinitions:
         arns += page["taskDefinitionArns"]
     # Sorted here: not every endpoint honours sort=DESC, and the prefix matches other families.
     revisions = tuple(
-        sorted(revision_of(a) for a in arns if a.rpartition("/")[2].rpartition(":")[0] == family)
+        sorted(revision_of(a) for a in arns if revision_name(a).rpartition(":")[0] == family)
     )
     current = describe_service(ctx).get("taskDefinition")
     if not current:

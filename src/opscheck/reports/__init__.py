@@ -38,19 +38,16 @@ class RunContext:
 
 
 def scenario_of(runbook: Runbook, finding: Finding) -> Scenario | None:
-    return next((s for s in runbook.scenarios if s.slug == finding.section), None)
+    place = runbook.place(finding.section)
+    return place if isinstance(place, Scenario) else None
 
 
 def title_of(runbook: Runbook, finding: Finding) -> str:
-    scenario = scenario_of(runbook, finding)
-    if scenario is not None:
-        return f"{scenario.number}. {scenario.title}"
-    return runbook.section(finding.section).title
+    return runbook.place(finding.section).name
 
 
 def anchor_of(runbook: Runbook, finding: Finding) -> str:
-    scenario = scenario_of(runbook, finding)
-    return scenario.anchor if scenario is not None else runbook.section(finding.section).anchor
+    return runbook.place(finding.section).anchor
 
 
 def cause_of(runbook: Runbook, finding: Finding) -> str | None:

@@ -20,7 +20,7 @@ from opscheck.mapping import Mapping
 from opscheck.redact import redact_json
 from opscheck.reports import RunContext
 from opscheck.reports.markdown import runbook_link
-from opscheck.runbook import Runbook
+from opscheck.runbook import Runbook, Scenario
 from opscheck.target import Target
 
 SEVERITY = {
@@ -33,13 +33,12 @@ SEVERITY = {
 
 def label(item: pytest.Item, found: Mapping, runbook: Runbook, target: Target) -> None:
     """Severity, epic (environment), feature (section), story (cause), response time, link."""
-    scenario = next((s for s in runbook.scenarios if s.slug == found.section), None)
-    if scenario is not None:
-        feature, anchor = f"{scenario.number}. {scenario.title}", scenario.anchor
-        story = scenario.cause(found.cause).text if found.cause else "symptom"
+    place = runbook.place(found.section)
+    feature, anchor = place.name, place.anchor
+    if isinstance(place, Scenario):
+        story = place.cause(found.cause).text if found.cause else "symptom"
     else:
-        section = runbook.section(found.section)
-        feature, anchor, story = section.title, section.anchor, found.kind
+        story = found.kind
     first = runbook.escalation[0]
     for marker in (
         allure.severity(SEVERITY[found.severity]),

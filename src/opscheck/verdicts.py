@@ -1,0 +1,57 @@
+"""Verdicts on evidence that many checks reach the same way, worded once.
+
+Evidence models are data and the facts derived from it; deciding that a check fails or
+cannot decide belongs to the check. These helpers are for the decisions several checks
+share: an alarm in ALARM fails, an alarm that cannot be read and a metric with no
+datapoints are inconclusive. Each says so with the outcomes of `opscheck.outcomes`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from opscheck.outcomes import inconclusive
+
+if TYPE_CHECKING:
+    from opscheck.evidence.cloudwatch import Alarm, Alarms
+    from opscheck.evidence.metrics import Metrics
+
+
+def readable_alarm(alarms: Alarms, name: str) -> Alarm:
+    """The alarm, to read its state; inconclusive when it is missing or has no data to judge."""
+    if name in alarms.missing:
+        inconclusive(
+            f"alarm {name} does not exist in {alarms.region}: nothing to read "
+            "(is its name in [alarms] of the environment file right?)"
+        )
+    alarm = alarms.alarms[name]
+    if alarm.state == "INSUFFICIENT_DATA":
+        inconclusive(f"alarm {name} has insufficient data: {alarm.reason}")
+    return alarm
+
+
+def not_firing(alarms: Alarms, name: str) -> None:
+    """Fail when the alarm is in ALARM, saying since when and why.
+
+    A plain assertion, so the check fails at the severity of the scenario it maps to.
+    """
+    alarm = readable_alarm(alarms, name)
+    if alarm.state == "ALARM":
+        raise AssertionError(f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}")
+
+
+def window(metrics: Metrics, key: str, minutes: float) -> tuple[float, ...]:
+    """The series' values of the last `minutes`; inconclusive when there are none to read.
+
+    A series CloudWatch publishes only when it is not zero reads as (0.0,) instead.
+    """
+    series = metrics.series.get(key)
+    if series is None:
+        inconclusive(f"metric {key} is not configured for this environment")
+    values = metrics.last(key, minutes)
+    if not values:
+        inconclusive(
+            f"no datapoints for {series.name} in the last {minutes:g} min: "
+            "is the resource publishing metrics, and is the name in the environment file right?"
+        )
+    return values
