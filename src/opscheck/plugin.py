@@ -2,7 +2,7 @@
 
 Registered as the `opscheck` pytest11 entry point. Hooks stay thin; the work is done in
 `run` (runbook, target, simulator, evidence), `mapping` (check -> runbook) and
-`terminal` (the summary).
+`reports.terminal` (the summary).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 
 from opscheck import findings as findings_module
-from opscheck import mapping, terminal
+from opscheck import mapping
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.evidence.collect import now
 from opscheck.outcomes import Failure, Inconclusive
 from opscheck.redact import redact
-from opscheck.reports import RunContext, github, incident
+from opscheck.reports import RunContext, github, incident, terminal
 from opscheck.reports import allure as allure_reports
 from opscheck.reports.write import write_all
 from opscheck.run import CATALOG, CHECKS, RUNBOOK, Run

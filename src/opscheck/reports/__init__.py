@@ -1,4 +1,4 @@
-"""Reports a run leaves in reports/: for tools, for the pipeline, for the on-call engineer.
+"""Reports of a run, in the terminal and in reports/: for tools, the pipeline, the on-call.
 
 Every reporter reads findings and the runbook, never evidence internals or boto3. A report
 that cannot be written is said so in the terminal; the run's verdict does not change.
