@@ -530,12 +530,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             )
         except OSError as error:
             errors.append(f"could not write the Allure run files in {results}: {error}")
-    message = incident.render(found, context)
-    if message:
-        start = message.split("```")[1].strip()
+    filled = incident.render(found, context)
+    if filled:
         terminalreporter.write_line("")
         terminalreporter.write_line("incident message (runbook template, filled in):", bold=True)
-        for line in start.splitlines():
+        for line in filled.message.splitlines():
             terminalreporter.write_line(f"    {line}")
     if written:
         names = ", ".join(str(p.relative_to(folder)) for p in written)
