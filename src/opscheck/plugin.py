@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
-import os
 import re
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -26,9 +24,9 @@ from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.evidence.collect import now
 from opscheck.outcomes import Failure, Inconclusive
 from opscheck.redact import redact
-from opscheck.reports import RunContext, github, incident, terminal
+from opscheck.reports import RunContext
 from opscheck.reports import allure as allure_reports
-from opscheck.reports.write import write_all
+from opscheck.reports.publish import publish
 from opscheck.run import CATALOG, CHECKS, RUNBOOK, Run
 from opscheck.runbook import Runbook, RunbookError
 from opscheck.simulator import SimulatorError
@@ -506,47 +504,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         replayed_from=str(run.replay) if run.replay else None,
         incident_start=config.getoption("opscheck_incident_start"),
         gate=config.stash.get(GATE, None),
+        reference=run.reference,
     )
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in github.annotations(found, context):
-            terminalreporter.write_line(line)
-    terminalreporter.section("opscheck: what the runbook says", sep="=", bold=True)
-    terminal.render(
-        terminalreporter.write_line,
-        found,
-        run.runbook,
-        target,
-        run.reference,
-        context.open_minutes,
-    )
-    folder = _report_dir(config)
-    written, errors = write_all(found, context, folder)
     results = getattr(config.option, "allure_report_dir", None)
-    if results:
-        try:
-            allure_reports.write_run_files(Path(results), context)
-            (folder / "allurerc.json").write_text(
-                json.dumps(allure_reports.allurerc(run.runbook), indent=2), encoding="utf-8"
-            )
-        except OSError as error:
-            errors.append(f"could not write the Allure run files in {results}: {error}")
-    filled = incident.render(found, context)
-    if filled:
-        terminalreporter.write_line("")
-        terminalreporter.write_line("incident message (runbook template, filled in):", bold=True)
-        for line in filled.message.splitlines():
-            terminalreporter.write_line(f"    {line}")
-    if written:
-        names = ", ".join(str(p.relative_to(folder)) for p in written)
-        terminalreporter.write_line(f"opscheck: reports in {folder}: {names}")
-    for error in errors:
-        terminalreporter.write_line(f"opscheck: {error}; the verdict above stands", yellow=True)
-    fail_on, decision = config.stash.get(GATE, ("", ""))
-    if decision == "warn":
-        warned = sum(f.outcome == "failed" for f in found)
-        terminalreporter.write_line(
-            f"opscheck: --fail-on {fail_on.lower()}: {warned} less severe findings reported "
-            "as warnings; the run passes",
-            yellow=True,
-            bold=True,
-        )
+    publish(
+        found,
+        context,
+        _report_dir(config),
+        terminalreporter,
+        Path(results) if results else None,
+    )
