@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from opscheck.evidence import SOURCES
-from opscheck.plugin import MAPPING, RUN
+from opscheck.session import MAPPING, SESSION
 
 HEADER = (
     "| section | check | cause it detects | kind | severity | evidence |\n"
@@ -26,7 +26,7 @@ class _Collector:
         self.rows: list[str] = []
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        book = session.config.stash[RUN].runbook
+        book = session.config.stash[SESSION].run.runbook
         scenarios = {s.slug: s for s in book.scenarios}
         for item in session.items:
             found = item.stash.get(MAPPING, None)
