@@ -15,15 +15,12 @@ import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from opscheck import mapping
-from opscheck.evidence import Evidence
-from opscheck.outcomes import Inconclusive
+from opscheck import fixtures, mapping
 from opscheck.run import CATALOG, CHECKS, RUNBOOK, Run
-from opscheck.runbook import Runbook, RunbookError
+from opscheck.runbook import RunbookError
 from opscheck.session import SESSION, CheckSession
 from opscheck.simulator.catalog import CatalogError
 from opscheck.simulator.catalog import load as load_catalog
@@ -192,6 +189,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session = CheckSession(config, run, _report_dir(config))
     config.stash[SESSION] = session
     config.pluginmanager.register(session, "opscheck-session")
+    config.pluginmanager.register(fixtures, "opscheck.fixtures")
     if _is_xdist_controller(config) and _runs_checks(config) and not run.replay:
         session.share_with_workers()
 
@@ -229,40 +227,3 @@ def _runs_checks(config: pytest.Config) -> bool:
         if path.is_relative_to(checks) or checks.is_relative_to(path):
             return True
     return False
-
-
-@pytest.fixture(scope="session")
-def runbook(request: pytest.FixtureRequest) -> Runbook:
-    """The runbook the checks map to."""
-    return request.config.stash[SESSION].run.runbook
-
-
-@pytest.fixture(scope="session")
-def check_coverage(request: pytest.FixtureRequest) -> dict[str, tuple[str, ...]]:
-    """Every runbook section or scenario mapped by a check in checks/, with those checks' names.
-
-    Counted over everything collected, before -m or -k deselect: a selection is not a gap.
-    """
-    return request.config.stash[SESSION].coverage
-
-
-@pytest.fixture(scope="session")
-def evidence(request: pytest.FixtureRequest) -> Evidence:
-    """The run's evidence, gathered once after collection."""
-    found = request.config.stash[SESSION].run.evidence
-    if found is None:
-        raise Inconclusive("no evidence was gathered for this run (is this a check under checks/?)")
-    return found
-
-
-@pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest) -> Any:
-    """The environment being checked, as the checks reach it."""
-    run = request.config.stash[SESSION].run
-    return run.target if run.replay else run.checked_target()
-
-
-@pytest.fixture(scope="session")
-def thresholds(target: Any) -> Any:
-    """The target's thresholds: the runbook's numbers unless the environment says otherwise."""
-    return target.thresholds
