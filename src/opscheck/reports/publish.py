@@ -57,8 +57,8 @@ def publish(
     if written:
         names = ", ".join(str(p.relative_to(folder)) for p in written)
         out.write_line(f"opscheck: reports in {folder}: {names}")
-    for error in errors:
-        out.write_line(f"opscheck: {error}; the verdict above stands", yellow=True)
+    for problem in errors:
+        out.write_line(f"opscheck: {problem}; the verdict above stands", yellow=True)
     if run.gate is not None and run.gate[1] == "warn":
         warned = sum(f.outcome == "failed" for f in findings)
         out.write_line(
