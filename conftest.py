@@ -1,35 +1,6 @@
-"""Fixtures the checks in checks/ read: one per evidence source, named after it.
+"""This project's own fixtures and hooks for its checks, beside what opscheck provides.
 
-A check names the evidence it needs as arguments (`def test_x(ecs_service, metrics)`);
-the plugin reads exactly those sources, once per run, before any check starts. A source
-that could not be read makes the check inconclusive instead of running it on nothing.
-`pytest --fixtures checks` lists them with what each holds. What a check read is attached,
-redacted, to its Allure result.
+The runbook's fixtures (the runbook, the target, its thresholds, and one per evidence
+source) come from the opscheck plugin (`opscheck.fixtures`); `pytest --fixtures checks`
+lists them. What a team adds of its own goes here.
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
-
-import pytest
-
-from opscheck.evidence import SOURCES, Evidence, Unavailable
-from opscheck.outcomes import inconclusive
-from opscheck.reports.allure import attach
-
-
-def _fixture_for(name: str) -> Callable[..., Any]:
-    def read(evidence: Evidence) -> Any:
-        value = evidence.get(name)
-        if isinstance(value, Unavailable):
-            inconclusive(value.reason)
-        attach(name, value)
-        return value
-
-    read.__doc__ = f"{SOURCES[name].doc} ({SOURCES[name].model.__name__})"
-    return pytest.fixture(name=name)(read)
-
-
-for _name in SOURCES:
-    globals()[f"{_name}_fixture"] = _fixture_for(_name)

@@ -89,12 +89,14 @@ def run_checks(
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A pytester project holding this one's runbook, environments, catalog and check fixtures."""
+    """A pytester project holding this one's runbook, environments and catalog.
+
+    No conftest.py: the checks' fixtures come from the plugin, as in a team's own project.
+    """
     for relative in (
         "runbook/incident-response.md",
         "environments/production.toml",
         "environments/simulated.toml",
-        "conftest.py",
     ):
         destination = pytester.path / relative
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -123,9 +123,10 @@ def test_annotations_escape_and_stay_within_github_limits():
 
 
 def test_incident_message_fills_the_runbook_templates():
-    text = incident.render(FINDINGS, CONTEXT)
-    assert text is not None
-    start = text.split("```")[1]
+    filled = incident.render(FINDINGS, CONTEXT)
+    assert filled is not None
+    text, start = filled.markdown, filled.message
+    assert f"```\n{start}\n```" in text  # the message the terminal prints is the file's
     assert "🔴 INCIDENT: P0 All ECS Tasks Down on simulated" in start
     assert "(likely: Resource exhaustion (out of memory))" in start
     assert "Impact: svc: 0 of 2 tasks running" in start
@@ -183,7 +184,8 @@ def test_the_time_open_says_who_to_engage_now(minutes, level):
     run = replace(CONTEXT, incident_start=WHEN - timedelta(minutes=minutes))
     assert run.open_minutes == minutes
     assert f"open {minutes} min: engage {level} now" in markdown.render(FINDINGS, run)
-    assert f"engage {level} now" in incident.render(FINDINGS, run)
+    filled = incident.render(FINDINGS, run)
+    assert filled is not None and f"engage {level} now" in filled.markdown
 
 
 def test_incident_start_accepts_iso_and_clock_times():

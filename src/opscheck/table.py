@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from opscheck.evidence import SOURCES
-from opscheck.plugin import MAPPING, RUN
 from opscheck.runbook import Scenario
+from opscheck.session import MAPPING, SESSION
 
 HEADER = (
     "| section | check | cause it detects | kind | severity | evidence |\n"
@@ -27,7 +27,7 @@ class _Collector:
         self.rows: list[str] = []
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        book = session.config.stash[RUN].runbook
+        book = session.config.stash[SESSION].run.runbook
         for item in session.items:
             found = item.stash.get(MAPPING, None)
             if found is None:

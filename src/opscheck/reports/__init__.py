@@ -1,4 +1,4 @@
-"""Reports a run leaves in reports/: for tools, for the pipeline, for the on-call engineer.
+"""Reports of a run, in the terminal and in reports/: for tools, the pipeline, the on-call.
 
 Every reporter reads findings and the runbook, never evidence internals or boto3. A report
 that cannot be written is said so in the terminal; the run's verdict does not change.
@@ -6,7 +6,7 @@ that cannot be written is said so in the terminal; the run's verdict does not ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from opscheck.findings import Finding
@@ -28,6 +28,9 @@ class RunContext:
     replayed_from: str | None = None
     incident_start: datetime | None = None
     gate: tuple[str, str] | None = None  # (fail_on, decision) of --fail-on
+    # The names the runbook's commands were written with (its reference environment's),
+    # which the terminal summary swaps for the target's.
+    reference: dict[str, str] = field(default_factory=dict)
 
     @property
     def open_minutes(self) -> float | None:

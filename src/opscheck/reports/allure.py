@@ -62,6 +62,14 @@ def attach(name: str, value: Any) -> None:
     )
 
 
+def write_files(results: Path, folder: Path, run: RunContext) -> None:
+    """Write Allure 2's run files into its results and Allure 3's allurerc.json into folder."""
+    write_run_files(results, run)
+    (folder / "allurerc.json").write_text(
+        json.dumps(allurerc(run.runbook), indent=2), encoding="utf-8"
+    )
+
+
 def write_run_files(folder: Path, run: RunContext) -> None:
     """environment.properties, executor.json and categories.json for the report."""
     folder.mkdir(parents=True, exist_ok=True)

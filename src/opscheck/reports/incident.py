@@ -8,6 +8,8 @@ stays the runbook's placeholder.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from opscheck.findings import Finding
 from opscheck.reports import (
     RunContext,
@@ -17,6 +19,17 @@ from opscheck.reports import (
     scenario_of,
     title_of,
 )
+
+
+@dataclass(frozen=True)
+class Incident:
+    """The incident, twice: the message the terminal prints, and the whole of incident.md.
+
+    Kept apart so the terminal need not dig its message back out of the Markdown.
+    """
+
+    message: str  # the internal "Incident Start" message, filled in, ready to paste
+    markdown: str  # reports/incident.md
 
 
 def _brief(run: RunContext, same: list[Finding]) -> str:
@@ -31,7 +44,7 @@ def _public(run: RunContext, worst: Finding) -> str:
     return definition.split(",")[0].strip().lower()
 
 
-def render(findings: list[Finding], run: RunContext) -> str | None:
+def render(findings: list[Finding], run: RunContext) -> Incident | None:
     """The filled templates and log, or None when no scenario's health check failed.
 
     An incident is what the runbook's scenarios describe happening now: a failed
@@ -64,7 +77,7 @@ def render(findings: list[Finding], run: RunContext) -> str | None:
         f"- [ ] {when}: {', '.join(items)}" for when, items in run.runbook.post_incident.items()
     ]
     failing = [f"- {f.severity} {title_of(run.runbook, f)}: `{f.check}`" for f in bad]
-    return "\n".join(
+    markdown = "\n".join(
         [
             f"# Incident: {_brief(run, same)}",
             "",
@@ -93,3 +106,4 @@ def render(findings: list[Finding], run: RunContext) -> str | None:
             "",
         ]
     )
+    return Incident(message=start.strip(), markdown=markdown)

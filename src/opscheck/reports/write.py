@@ -32,7 +32,8 @@ def write_all(
     body = markdown.render(findings, run)
     attempt(folder / "summary.json", json.dumps(summary.build(findings, run), indent=2) + "\n")
     attempt(folder / "summary.md", body)
-    attempt(folder / "incident.md", incident.render(findings, run))
+    filled = incident.render(findings, run)
+    attempt(folder / "incident.md", filled.markdown if filled else None)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         _append(Path(step_summary), body, errors.append)
