@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import re
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from opscheck import fixtures, mapping
+from opscheck.reports.write import ALLURE_RESULTS, prepare
 from opscheck.run import CATALOG, CHECKS, RUNBOOK, Run
 from opscheck.runbook import RunbookError
 from opscheck.session import SESSION, CheckSession
@@ -143,11 +143,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_for_opscheck(config):
         return
     checking = _runs_checks(config) and not config.option.collectonly
-    if checking and not getattr(config.option, "allure_report_dir", None):
-        folder = _report_dir(config) / "allure-results"
-        config.option.allure_report_dir = str(folder)
-        if not hasattr(config, "workerinput"):  # emptied once, before any worker writes
-            shutil.rmtree(folder, ignore_errors=True)
+    report_dir = _report_dir(config)
+    report_problem = None
+    if checking:
+        # Cleared once, by the main process, before any worker writes.
+        report_problem = prepare(report_dir, clear=not hasattr(config, "workerinput"))
+        if report_problem is None and not getattr(config.option, "allure_report_dir", None):
+            config.option.allure_report_dir = str(report_dir / ALLURE_RESULTS)
     for kind, meaning in mapping.KINDS.items():
         config.addinivalue_line("markers", f"{kind}: {meaning}")
     config.addinivalue_line("markers", mapping.DATABASE)
@@ -186,7 +188,9 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     for section in run.runbook.sections:
         config.addinivalue_line("markers", f"{section.anchor}: runbook section {section.title}")
-    session = CheckSession(config, run, _report_dir(config))
+    session = CheckSession(
+        config, run, report_dir, checking=checking, report_problem=report_problem
+    )
     config.stash[SESSION] = session
     config.pluginmanager.register(session, "opscheck-session")
     config.pluginmanager.register(fixtures, "opscheck.fixtures")

@@ -38,11 +38,23 @@ SESSION = pytest.StashKey["CheckSession"]()  # on the config, for the fixtures t
 class CheckSession:
     """The run being checked, what collection found, what the checks concluded, and the gate."""
 
-    def __init__(self, config: pytest.Config, run: Run, report_dir: Path) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        run: Run,
+        report_dir: Path,
+        *,
+        checking: bool = True,
+        report_problem: str | None = None,
+    ) -> None:
         self.config = config
         self.run = run
         self.report_dir = report_dir
+        self.checking = checking  # checks/ is collected and run (not --collect-only)
+        self.report_problem = report_problem  # why reports cannot be written, if they cannot
         self.is_worker = hasattr(config, "workerinput")
+        self.unmapped = False  # a check maps to no runbook section: nothing is read
+        self.complete = False  # every selected check ran: set at the end of the run
         # Every runbook section mapped by a collected check, with those checks' names.
         self.coverage: dict[str, tuple[str, ...]] = {}
         self.findings: list[Finding] = []  # set once, at the end of the run
@@ -77,6 +89,8 @@ class CheckSession:
             f"opscheck: runbook {book.path} v{book.version}, {len(book.scenarios)} scenarios, "
             f"next review {book.maintenance.next_review}"
         )
+        if self.report_problem:
+            lines.append(f"opscheck: WARNING {self.report_problem}")
         return lines
 
     @pytest.hookimpl(tryfirst=True)
@@ -103,6 +117,7 @@ class CheckSession:
             used = [name for name in item.fixturenames if name in SOURCES]
             item.user_properties.append(("opscheck.evidence", ",".join(used)))
         if problems:
+            self.unmapped = True  # pytest still calls collection_finish: read nothing there
             raise pytest.UsageError("checks not mapped to the runbook:\n  " + "\n  ".join(problems))
         coverage: dict[str, list[str]] = {}
         for item in items:
@@ -114,7 +129,7 @@ class CheckSession:
         """Gather, once, the evidence every selected check needs."""
         checks = [i for i in session.items if MAPPING in i.stash]
         sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
-        if not sources or self.config.option.collectonly:
+        if not sources or self.config.option.collectonly or self.unmapped:
             return
         evidence = _start(lambda: self.run.gather(sources))
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
@@ -192,11 +207,14 @@ class CheckSession:
         ):
             decision = "block"  # interrupted, nothing selected, or something not a check failed
         self.gate = (fail_on, decision)
+        self.complete = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
         if decision == "warn" and exitstatus == pytest.ExitCode.TESTS_FAILED:
             session.exitstatus = pytest.ExitCode.OK
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.is_worker or not self.findings:
+        # A run that stopped early is reported too, as incomplete: a summary of an earlier
+        # run must not be left to speak for it.
+        if self.is_worker or not (self.findings or (self.checking and not self.complete)):
             return
         run = self.run
         target = (
@@ -215,6 +233,7 @@ class CheckSession:
             incident_start=self.config.getoption("opscheck_incident_start"),
             gate=self.gate,
             reference=run.reference,
+            complete=self.complete,
         )
         results = getattr(self.config.option, "allure_report_dir", None)
         publish(

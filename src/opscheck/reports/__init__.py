@@ -28,6 +28,9 @@ class RunContext:
     replayed_from: str | None = None
     incident_start: datetime | None = None
     gate: tuple[str, str] | None = None  # (fail_on, decision) of --fail-on
+    # False when the run stopped before every selected check ran (interrupted, an error):
+    # its reports say "incomplete", never the verdict of the checks that happened to run.
+    complete: bool = True
     # The names the runbook's commands were written with (its reference environment's),
     # which the terminal summary swaps for the target's.
     reference: dict[str, str] = field(default_factory=dict)

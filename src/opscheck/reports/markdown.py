@@ -60,7 +60,9 @@ def render(findings: list[Finding], run: RunContext) -> str:
     simulated = ", SIMULATED" if run.target.simulated else ""
     where = f"{run.target.name} ({run.target.aws.region}{simulated})"
     verdict = "FAIL" if bad else "PASS"
-    if run.gate and run.gate[1] == "warn":
+    if not run.complete:
+        verdict = "INCOMPLETE (the run stopped before its checks had run)"
+    elif run.gate and run.gate[1] == "warn":
         verdict = f"PASS with warnings (--fail-on {run.gate[0].lower()}: less severe findings)"
     elif run.gate and run.gate[1] == "block" and run.gate[0] != "P3":
         verdict = f"BLOCKED (--fail-on {run.gate[0].lower()})"

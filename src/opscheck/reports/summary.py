@@ -2,7 +2,9 @@
 
 Fields (schema 1):
   schema            1; a change that removes or renames a field raises it
-  verdict           "pass" when every check passed, else "fail"
+  verdict           "pass" when every check passed, "fail" when one did not, "incomplete"
+                    when the run stopped before its checks had run (interrupted, an
+                    error outside the checks, nothing selected): never a pass
   gate              {fail_on, decision}: the --fail-on severity ("P0".."P3") and what it
                     made of the run: "pass" (every check passed), "warn" (only failures
                     below the gate: the run passes) or "block" (a failure at or above it,
@@ -41,6 +43,12 @@ from opscheck.reports import RunContext, anchor_of, cause_of, title_of
 SCHEMA = 1
 
 
+def verdict(findings: list[Finding], run: RunContext) -> str:
+    if not run.complete:
+        return "incomplete"
+    return "pass" if all(f.outcome == "passed" for f in findings) else "fail"
+
+
 def build(findings: list[Finding], run: RunContext) -> dict[str, Any]:
     book = run.runbook
     ordered = sorted(findings, key=lambda f: (f.rank, f.section, f.nodeid))
@@ -49,7 +57,7 @@ def build(findings: list[Finding], run: RunContext) -> dict[str, Any]:
     }
     return {
         "schema": SCHEMA,
-        "verdict": "pass" if counts["passed"] == len(findings) else "fail",
+        "verdict": verdict(findings, run),
         "gate": dict(zip(("fail_on", "decision"), run.gate, strict=True)) if run.gate else None,
         "target": {
             "name": run.target.name,

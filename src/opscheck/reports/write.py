@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from opscheck.findings import Finding
 from opscheck.reports import RunContext, incident, markdown, summary
+
+RUN_FILES = ("summary.json", "summary.md", "incident.md")  # what one run writes, whole
+ALLURE_RESULTS = "allure-results"
+
+
+def prepare(folder: Path, *, clear: bool) -> str | None:
+    """Make the report folder ready before any check runs; return why it is not, never raise.
+
+    With `clear` (the main process, once), the previous run's reports go first: a summary
+    left behind by an earlier run must never read as this run's verdict.
+    """
+    try:
+        if clear:
+            shutil.rmtree(folder / ALLURE_RESULTS, ignore_errors=True)
+            for name in RUN_FILES:
+                (folder / name).unlink(missing_ok=True)
+        (folder / ALLURE_RESULTS).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return (
+            f"cannot use the report folder {folder}: {error.strerror or error}; the checks run "
+            "and the verdict stands, but no report is written (choose another with --report-dir)"
+        )
+    return None
 
 
 def write_all(

@@ -1,0 +1,95 @@
+"""A run from start to end: its reports belong to it alone, whatever stops it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+PASSING = """
+import pytest
+
+@pytest.mark.runbook("runbook-maintenance", severity="P3")
+@pytest.mark.config
+def test_ok(runbook):
+    assert runbook.version
+"""
+INTERRUPTED = PASSING.replace("assert runbook.version", "raise KeyboardInterrupt")
+MAPPED = """
+import pytest
+
+@pytest.mark.runbook("all-ecs-tasks-down")
+@pytest.mark.health
+def test_service(ecs_service):
+    assert ecs_service.status == "ACTIVE"
+"""
+
+
+def write_check(project: pytest.Pytester, source: str, name: str = "test_check.py") -> None:
+    (project.path / "checks" / name).write_text(source, encoding="utf-8")
+
+
+def summary(project: pytest.Pytester) -> dict:
+    return json.loads((project.path / "reports" / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_an_interrupted_run_replaces_the_last_verdict_with_incomplete(project):
+    write_check(project, PASSING)
+    assert project.runpytest().ret == pytest.ExitCode.OK
+    assert summary(project)["verdict"] == "pass"
+
+    write_check(project, INTERRUPTED)
+    result = project.runpytest_subprocess()  # a KeyboardInterrupt would stop an inline run
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    written = summary(project)
+    assert written["verdict"] == "incomplete"
+    assert written["gate"]["decision"] == "block"
+    heading = (project.path / "reports" / "summary.md").read_text(encoding="utf-8")
+    assert heading.startswith("## opscheck: INCOMPLETE")
+
+
+def test_nothing_selected_is_incomplete_not_the_last_pass(project):
+    write_check(project, PASSING)
+    project.runpytest()
+    result = project.runpytest("-m", "p0")  # the one check is P3: nothing selected
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert summary(project)["verdict"] == "incomplete"
+    assert summary(project)["counts"] == {"passed": 0, "failed": 0, "inconclusive": 0}
+
+
+def test_the_previous_runs_reports_are_gone_before_the_checks_start(project):
+    write_check(project, PASSING)
+    project.runpytest()
+    allure = project.path / "reports" / "allure-results"
+    assert any(allure.iterdir())
+    stale = allure / "stale-result.json"
+    stale.write_text("{}")
+    (project.path / "reports" / "incident.md").write_text("an old incident")
+    project.runpytest()
+    assert not stale.exists()
+    assert not (project.path / "reports" / "incident.md").exists()
+
+
+@pytest.mark.parametrize("where", ["a-file/reports", "/proc/opscheck-reports"])
+def test_a_report_folder_that_cannot_be_made_is_said_and_the_checks_still_run(project, where):
+    (project.path / "a-file").write_text("not a folder")
+    write_check(project, PASSING)
+    result = project.runpytest(f"--report-dir={where}")
+    out = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in out and "Traceback" not in out
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=1)
+    assert "opscheck: WARNING cannot use the report folder" in out
+    assert "choose another with --report-dir" in out
+
+
+def test_a_mapping_error_reads_nothing(project, tmp_path):
+    """pytest calls collection_finish even after modifyitems raised: no evidence pass then."""
+    write_check(project, MAPPED)
+    write_check(project, "import pytest\n@pytest.mark.health\ndef test_x():\n    pass\n", "test_unmapped.py")
+    saved = tmp_path / "evidence.json"
+    result = project.runpytest("--env=production", f"--save-evidence={saved}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert not saved.exists()
+    assert "evidence from" not in result.stdout.str()
+    assert "AWS account" not in result.stdout.str()
