@@ -86,7 +86,9 @@ def test_a_report_folder_that_cannot_be_made_is_said_and_the_checks_still_run(pr
 def test_a_mapping_error_reads_nothing(project, tmp_path):
     """pytest calls collection_finish even after modifyitems raised: no evidence pass then."""
     write_check(project, MAPPED)
-    write_check(project, "import pytest\n@pytest.mark.health\ndef test_x():\n    pass\n", "test_unmapped.py")
+    write_check(
+        project, "import pytest\n@pytest.mark.health\ndef test_x():\n    pass\n", "test_unmapped.py"
+    )
     saved = tmp_path / "evidence.json"
     result = project.runpytest("--env=production", f"--save-evidence={saved}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
