@@ -95,3 +95,54 @@ def test_a_mapping_error_reads_nothing(project, tmp_path):
     assert not saved.exists()
     assert "evidence from" not in result.stdout.str()
     assert "AWS account" not in result.stdout.str()
+
+
+def saved_evidence(tmp_path) -> str:
+    path = tmp_path / "evidence.json"
+    identity = {"account": "210987654321", "arn": "arn:aws:sts::210987654321:x", "region": "r"}
+    service = {
+        "name": "saaspe-production-service",
+        "cluster": "saaspe-production-cluster",
+        "status": "ACTIVE",
+        "desired": 2,
+        "running": 2,
+        "pending": 0,
+    }
+    document = {
+        "schema": 1,
+        "target": "production",
+        "collected_at": "2026-11-26T10:00:00+00:00",
+        "sources": {"identity": {"value": identity}, "ecs_service": {"value": service}},
+    }
+    path.write_text(json.dumps(document))
+    return f"--evidence={path}"
+
+
+def test_under_xdist_the_header_says_what_a_single_process_says(project, tmp_path):
+    write_check(project, MAPPED)
+    write_check(project, PASSING, "test_upkeep.py")
+    for args in ((), ("-n", "2")):
+        result = project.runpytest_subprocess("--env=production", saved_evidence(tmp_path), *args)
+        assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+        result.stdout.fnmatch_lines(
+            [
+                "opscheck: 2 checks selected: 1. All ECS Tasks Down (1), Runbook Maintenance (1)",
+                "opscheck: AWS account 210987654321 as arn:aws:sts::210987654321:x, region r",
+                "opscheck: evidence replayed from *",
+            ]
+        )
+
+
+def test_a_scenario_lowered_in_the_runbook_visibly_leaves_p0(project, tmp_path):
+    """The runbook decides the markers; the header shows what a marker then selects."""
+    write_check(project, MAPPED)
+    book = project.path / "runbook" / "incident-response.md"
+    text = book.read_text(encoding="utf-8")
+    book.write_text(
+        text.replace("### 1. All ECS Tasks Down (P0)", "### 1. All ECS Tasks Down (P1)")
+    )
+    result = project.runpytest("--env=production", saved_evidence(tmp_path), "-m", "p1")
+    result.stdout.fnmatch_lines(["opscheck: 1 check selected: 1. All ECS Tasks Down (1)"])
+    lowered = project.runpytest("--env=production", saved_evidence(tmp_path), "-m", "p0")
+    assert lowered.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    lowered.stdout.fnmatch_lines(["opscheck: 0 checks selected: none"])

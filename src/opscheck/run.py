@@ -109,6 +109,29 @@ class Run:
         os.environ[SHARED_EVIDENCE] = str(folder)
         return folder
 
+    def share_selection(self, line: str) -> None:
+        """On an xdist worker: leave what was selected where the controller reads it."""
+        shared = os.environ.get(SHARED_EVIDENCE)
+        if shared:
+            written = Path(shared) / f"selection-{os.getpid()}.txt"
+            written.write_text(line, encoding="utf-8")
+            written.replace(Path(shared) / "selection.txt")  # whole, whichever worker wins
+
+    def shared_selection(self) -> str | None:
+        shared = os.environ.get(SHARED_EVIDENCE)
+        path = Path(shared) / "selection.txt" if shared else None
+        return path.read_text(encoding="utf-8") if path and path.exists() else None
+
+    def shared_evidence(self) -> Evidence | None:
+        """On an xdist controller: the evidence its workers read (or the file they replay)."""
+        if self.replay is not None:
+            return Evidence.load(self.replay)
+        shared = os.environ.get(SHARED_EVIDENCE)
+        saved = Path(shared) / "evidence.json" if shared else None
+        if saved is None or not saved.exists():
+            return None
+        return replace(Evidence.load(saved), replayed_from=None)  # read live, by a worker
+
     def _read_shared(self, folder: Path, sources: set[str]) -> Evidence:
         # Workers collect the same checks, so the first to take the lock reads for all.
         with (folder / "lock").open("w") as lock:

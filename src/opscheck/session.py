@@ -55,17 +55,21 @@ class CheckSession:
         self.is_worker = hasattr(config, "workerinput")
         self.unmapped = False  # a check maps to no runbook section: nothing is read
         self.complete = False  # every selected check ran: set at the end of the run
+        self._said_after_collection = False  # an xdist controller speaks for its workers once
         # Every runbook section mapped by a collected check, with those checks' names.
         self.coverage: dict[str, tuple[str, ...]] = {}
         self.findings: list[Finding] = []  # set once, at the end of the run
         self.gate: tuple[str, str] | None = None  # (fail_on, decision), likewise
 
     def share_with_workers(self) -> None:
-        """On an xdist controller: one simulator and one evidence read for all the workers."""
+        """On an xdist controller: one simulator and one evidence read for all the workers.
+
+        The shared folder also carries back what the workers selected, for the header.
+        """
         self.config.add_cleanup(
             partial(shutil.rmtree, self.run.share_evidence(), ignore_errors=True)
         )
-        if self.run.target.simulated:
+        if self.run.target.simulated and not self.run.replay:
             _start(self.run.share_simulator)
 
     def pytest_unconfigure(self) -> None:
@@ -127,15 +131,44 @@ class CheckSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Gather, once, the evidence every selected check needs."""
-        checks = [i for i in session.items if MAPPING in i.stash]
-        sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
-        if not sources or self.config.option.collectonly or self.unmapped:
+        if self.config.option.collectonly or self.unmapped:
             return
-        evidence = _start(lambda: self.run.gather(sources))
+        checks = [i for i in session.items if MAPPING in i.stash]
+        selected = self._selection(checks)
+        sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
+        evidence = _start(lambda: self.run.gather(sources)) if sources else None
+        if self.is_worker:
+            self.run.share_selection(selected)
+        else:
+            self._write_lines(selected, evidence)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """On an xdist controller: say what a single process says after collection, once."""
+        if self._said_after_collection:
+            return
+        self._said_after_collection = True
+        selected = self.run.shared_selection()
+        if selected is not None:
+            self._write_lines(selected, self.run.shared_evidence())
+
+    def _selection(self, checks: list[pytest.Item]) -> str:
+        """Which runbook sections the selected checks cover, and how many checks each."""
+        counts: dict[str, int] = {}
+        for item in checks:
+            name = self.run.runbook.place(item.stash[MAPPING].section).name
+            counts[name] = counts.get(name, 0) + 1
+        sections = ", ".join(f"{name} ({count})" for name, count in counts.items())
+        plural = "" if len(checks) == 1 else "s"
+        return f"opscheck: {len(checks)} check{plural} selected: {sections or 'none'}"
+
+    def _write_lines(self, selected: str, evidence: Evidence | None) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None and not self.is_worker:
-            for line in _evidence_lines(evidence):
-                reporter.write_line(line)
+        if reporter is None:
+            return
+        reporter.write_line(selected)
+        for line in _evidence_lines(evidence) if evidence is not None else ():
+            reporter.write_line(line)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, Any, Any]:
