@@ -791,7 +791,7 @@ def test_sentry_without_a_token_says_which_variable_to_set(
 
 def test_sentry_without_a_sentry_table_is_unavailable() -> None:
     found = read_sentry(SIMULATED.model_copy(update={"sentry": None}))
-    assert isinstance(found, Unavailable)
+    assert isinstance(found, Unavailable) and found.not_configured
     assert "no [sentry] table in simulated.toml" in found.reason
 
 
@@ -870,11 +870,13 @@ def test_dependencies_are_timed_with_status_and_errors(
     assert by_name["ok"].elapsed_s is not None and by_name["ok"].elapsed_s < 0.5
 
 
-def test_no_dependencies_configured_is_an_empty_answer() -> None:
+def test_no_dependencies_is_not_configured_not_unseen() -> None:
+    """A team without external APIs has left nothing unchecked: its check is skipped."""
     app = SIMULATED.app.model_copy(update={"dependencies": {}})
     target = SIMULATED.model_copy(update={"app": app})
     found = gather(["dependencies"], context(target, "x")).get("dependencies")
-    assert found == Dependencies(configured_in="simulated.toml", answers=())
+    assert isinstance(found, Unavailable) and found.not_configured
+    assert found.reason.startswith("no [app] dependencies in simulated.toml: add the external")
 
 
 def test_log_search_cut_short_is_incomplete(local_server: StartServer) -> None:

@@ -62,7 +62,7 @@ def test_summary_json_carries_every_check_in_a_stable_order():
     data = summary.build(list(reversed(FINDINGS)), CONTEXT)
     assert data["schema"] == 1
     assert data["verdict"] == "fail"
-    assert data["counts"] == {"passed": 1, "failed": 3, "inconclusive": 1}
+    assert data["counts"] == {"passed": 1, "failed": 3, "inconclusive": 1, "not_configured": 0}
     assert data["target"]["account"] == "123456789012" and data["target"]["simulated"] is True
     assert [c["check"] for c in data["checks"]] == [
         "test_alarm",

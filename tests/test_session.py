@@ -54,7 +54,8 @@ def test_nothing_selected_is_incomplete_not_the_last_pass(project):
     result = project.runpytest("-m", "p0")  # the one check is P3: nothing selected
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     assert summary(project)["verdict"] == "incomplete"
-    assert summary(project)["counts"] == {"passed": 0, "failed": 0, "inconclusive": 0}
+    counts = summary(project)["counts"]
+    assert counts == {"passed": 0, "failed": 0, "inconclusive": 0, "not_configured": 0}
 
 
 def test_the_previous_runs_reports_are_gone_before_the_checks_start(project):
@@ -146,3 +147,64 @@ def test_a_scenario_lowered_in_the_runbook_visibly_leaves_p0(project, tmp_path):
     lowered = project.runpytest("--env=production", saved_evidence(tmp_path), "-m", "p0")
     assert lowered.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     lowered.stdout.fnmatch_lines(["opscheck: 0 checks selected: none"])
+
+
+SENTRY_CHECK = """
+import pytest
+
+@pytest.mark.runbook("high-error-rate", cause="bad-deployment")
+@pytest.mark.health
+def test_sentry(sentry_issues):
+    assert sentry_issues.error_events < 100
+"""
+
+
+def replay_with(tmp_path, **sources) -> str:
+    path = tmp_path / "evidence.json"
+    identity = {"account": "210987654321", "arn": "arn:aws:sts::210987654321:x", "region": "r"}
+    document = {
+        "schema": 1,
+        "target": "production",
+        "collected_at": "2026-11-26T10:00:00+00:00",
+        "sources": {"identity": {"value": identity}, **sources},
+    }
+    path.write_text(json.dumps(document))
+    return f"--evidence={path}"
+
+
+def test_what_the_environment_leaves_out_is_skipped_and_said_never_blocking(project, tmp_path):
+    write_check(project, SENTRY_CHECK)
+    write_check(project, PASSING, "test_upkeep.py")
+    left_out = {
+        "unavailable": "no [sentry] table in production.toml: add one with the organization "
+        "slug (org) and token_env to read Sentry",
+        "permission": None,
+        "not_configured": True,
+    }
+    replay = replay_with(tmp_path, sentry_issues=left_out)
+    result = project.runpytest("--env=production", replay, "--fail-on=p1")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "*not configured: sentry_issues*",
+            "Not configured (1 checks skipped: this environment leaves them out):",
+            "    - not configured: no [[]sentry] table in production.toml: add one*",
+            "opscheck: 0 failed, 0 inconclusive, 1 passed, 1 not configured against production*",
+        ]
+    )
+    written = summary(project)
+    assert written["verdict"] == "pass" and written["gate"]["decision"] == "pass"
+    assert written["counts"]["not_configured"] == 1
+    (check,) = [c for c in written["checks"] if c["check"] == "test_sentry"]
+    assert check["outcome"] == "not_configured"
+    assert "- not configured: no [sentry] table" in (
+        project.path / "reports" / "summary.md"
+    ).read_text(encoding="utf-8")
+
+
+def test_configured_but_unreadable_still_blocks(project, tmp_path):
+    write_check(project, SENTRY_CHECK)
+    refused = {"unavailable": "no Sentry token: set SENTRY_AUTH_TOKEN", "permission": None}
+    result = project.runpytest("--env=production", replay_with(tmp_path, sentry_issues=refused))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert summary(project)["checks"][0]["outcome"] == "inconclusive"

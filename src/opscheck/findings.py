@@ -15,6 +15,7 @@ from opscheck.redact import redact
 
 SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
 INCONCLUSIVE = "opscheck.inconclusive"
+NOT_CONFIGURED = "opscheck.not_configured"
 # A check states a fact its evidence established with
 # record_property("opscheck.fact.rollback_to", "family:3"): reports use it to fill commands.
 FACT = "opscheck.fact."
@@ -23,7 +24,7 @@ FACT = "opscheck.fact."
 @dataclass(frozen=True)
 class Finding:
     nodeid: str
-    outcome: str  # passed, failed, inconclusive
+    outcome: str  # passed, failed, inconclusive, not_configured
     section: str  # scenario slug or section anchor
     cause: str | None
     kind: str
@@ -48,6 +49,8 @@ class Finding:
             return None
         if INCONCLUSIVE in props:
             outcome, message = "inconclusive", redact(str(props[INCONCLUSIVE]))
+        elif NOT_CONFIGURED in props:
+            outcome, message = "not_configured", redact(str(props[NOT_CONFIGURED]))
         elif report.failed:
             outcome, message = "failed", redact(_first_lines(report.longreprtext))
         else:
@@ -78,7 +81,7 @@ def collect(reports: Iterable[pytest.TestReport]) -> list[Finding]:
     Of a check's phases the worst wins: a setup that was inconclusive outweighs a passed call.
     """
     by_node: dict[str, Finding] = {}
-    worst = {"passed": 0, "failed": 1, "inconclusive": 2}
+    worst = {"passed": 0, "not_configured": 1, "failed": 2, "inconclusive": 3}
     for report in reports:
         finding = Finding.from_report(report)
         if finding is None:
@@ -93,10 +96,11 @@ def collect(reports: Iterable[pytest.TestReport]) -> list[Finding]:
 def gate(findings: Iterable[Finding], fail_on: str) -> str:
     """Return what a gate at severity fail_on makes of the findings: "block", "warn" or "pass".
 
-    An inconclusive check always blocks: a gate that could not look has not passed.
+    An inconclusive check always blocks: a gate that could not look has not passed. A check
+    of something the environment leaves out on purpose (not configured) never does.
     """
     limit = SEVERITY_ORDER.index(fail_on.upper())
-    failing = [f for f in findings if f.outcome != "passed"]
+    failing = [f for f in findings if f.outcome in ("failed", "inconclusive")]
     if any(f.outcome == "inconclusive" or f.rank <= limit for f in failing):
         return "block"
     return "warn" if failing else "pass"

@@ -31,7 +31,7 @@ from opscheck.evidence.monitoring import Dashboard, LogGroup
 from opscheck.evidence.rds import RdsEvents, RdsInstance, RdsMaintenance, RdsSnapshots
 from opscheck.evidence.sentry import SentryActivity
 from opscheck.evidence.taskdefs import TaskDefinitions
-from opscheck.outcomes import Inconclusive, inconclusive
+from opscheck.outcomes import Inconclusive, NotConfigured, inconclusive
 from opscheck.reports.allure import attach
 from opscheck.runbook import Runbook
 from opscheck.session import SESSION
@@ -81,6 +81,8 @@ def _read(evidence: Evidence, name: str, model: type[M]) -> M:
     """One source's value for a check: inconclusive when it could not be read, else attached."""
     value = evidence.get(name)
     if isinstance(value, Unavailable):
+        if value.not_configured:
+            raise NotConfigured(value.reason)
         inconclusive(value.reason)
     attach(name, value)
     return cast(M, value)

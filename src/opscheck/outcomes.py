@@ -21,6 +21,14 @@ class Failure(AssertionError):
         self.severity = severity.upper()
 
 
+class NotConfigured(Exception):
+    """Raised when a check needs what the environment leaves out on purpose; it is skipped."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def inconclusive(reason: str) -> NoReturn:
     """Stop the current check as inconclusive, saying what could not be seen."""
     raise Inconclusive(reason)

@@ -21,7 +21,7 @@ from opscheck import mapping
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.evidence.collect import now
 from opscheck.findings import Finding
-from opscheck.outcomes import Failure, Inconclusive
+from opscheck.outcomes import Failure, Inconclusive, NotConfigured
 from opscheck.redact import redact
 from opscheck.reports import RunContext
 from opscheck.reports import allure as allure_reports
@@ -186,7 +186,12 @@ class CheckSession:
         report = yield
         if MAPPING not in item.stash or call.excinfo is None:
             return report
-        if call.excinfo.errisinstance(Inconclusive):
+        if call.excinfo.errisinstance(NotConfigured):
+            reason = call.excinfo.value.reason  # type: ignore[union-attr]
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
+            report.user_properties.append((findings_module.NOT_CONFIGURED, reason))
+        elif call.excinfo.errisinstance(Inconclusive):
             reason = call.excinfo.value.reason  # type: ignore[union-attr]
             report.outcome = "failed"
             report.longrepr = f"INCONCLUSIVE: {reason}"
@@ -214,8 +219,11 @@ class CheckSession:
         self, report: pytest.CollectReport | pytest.TestReport
     ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
         properties = getattr(report, "user_properties", ())  # collect reports have none
-        if any(key == findings_module.INCONCLUSIVE for key, _ in properties):
+        keys = {key for key, _ in properties}
+        if findings_module.INCONCLUSIVE in keys:
             return "inconclusive", "I", ("INCONCLUSIVE", {"yellow": True})
+        if findings_module.NOT_CONFIGURED in keys:
+            return "not configured", "n", ("NOT CONFIGURED", {"cyan": True})
         return None
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -230,7 +238,7 @@ class CheckSession:
 
         # In this order, so each section's checks keep the order the summary has always had.
         self.findings = findings_module.collect(
-            reports("passed", "failed", "inconclusive", "error")
+            reports("passed", "failed", "inconclusive", "error", "not configured")
         )
         fail_on = self.config.getoption("opscheck_fail_on").upper()
         decision = findings_module.gate(self.findings, fail_on)
@@ -292,7 +300,9 @@ def _evidence_lines(evidence: Evidence) -> list[str]:
         account = f"opscheck: AWS account UNKNOWN ({who.reason})"
     else:
         account = f"opscheck: AWS account {who.account} as {who.arn}, region {who.region}"  # type: ignore[attr-defined]
-    unavailable = [n for n, v in evidence.values.items() if isinstance(v, Unavailable)]
+    missing = {n: v for n, v in evidence.values.items() if isinstance(v, Unavailable)}
+    unavailable = [n for n, v in missing.items() if not v.not_configured]
+    left_out = [n for n, v in missing.items() if v.not_configured]
     calls = sum(evidence.api_calls.values())
     read = (
         f"opscheck: evidence from {len(evidence.values)} sources in {evidence.duration_s:.2f} s, "
@@ -305,6 +315,8 @@ def _evidence_lines(evidence: Evidence) -> list[str]:
         )
     if unavailable:
         read += f"; UNAVAILABLE: {', '.join(sorted(unavailable))}"
+    if left_out:
+        read += f"; not configured: {', '.join(sorted(left_out))}"
     return [account, read]
 
 

@@ -7,7 +7,14 @@ the package registers them all.
 import importlib
 import pkgutil
 
-from opscheck.evidence.base import SOURCES, Context, Model, Unavailable, read_actions
+from opscheck.evidence.base import (
+    SOURCES,
+    Context,
+    Model,
+    NotConfigured,
+    Unavailable,
+    read_actions,
+)
 from opscheck.evidence.collect import Evidence, EvidenceFileError, gather
 
 for _module in pkgutil.iter_modules(__path__):
@@ -20,6 +27,7 @@ __all__ = [
     "Evidence",
     "EvidenceFileError",
     "Model",
+    "NotConfigured",
     "Unavailable",
     "gather",
     "read_actions",

@@ -46,12 +46,24 @@ class SourceUnavailable(Exception):
         self.permission = permission
 
 
+class NotConfigured(SourceUnavailable):
+    """Raised by a source the environment leaves out on purpose ([sentry], a health URL...).
+
+    Its checks are skipped and say what to add: a team that does not use Sentry has not
+    failed to look at it. Configured but unreadable stays a plain SourceUnavailable.
+    """
+
+
 @dataclass(frozen=True)
 class Unavailable:
-    """A source that could not be read; the checks that need it are inconclusive."""
+    """A source that could not be read; the checks that need it are inconclusive.
+
+    `not_configured`: the environment leaves it out on purpose; its checks are skipped.
+    """
 
     reason: str
     permission: str | None = None
+    not_configured: bool = False
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from opscheck.evidence.base import Context, Model, SourceUnavailable, source
+from opscheck.evidence.base import Context, Model, NotConfigured, source
 
 
-class NoCacheConfigured(SourceUnavailable):
+class NoCacheConfigured(NotConfigured):
     """The target names no cache cluster, so there is nothing to ask."""
 
 

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from opscheck.aws import explain
-from opscheck.evidence.base import SOURCES, Context, Model, SourceUnavailable, Unavailable
+from opscheck.evidence.base import (
+    SOURCES,
+    Context,
+    Model,
+    NotConfigured,
+    SourceUnavailable,
+    Unavailable,
+)
 from opscheck.redact import redact, redact_json
 
 SCHEMA = 1
@@ -50,6 +57,8 @@ class Evidence:
         for name, value in sorted(self.values.items()):
             if isinstance(value, Unavailable):
                 sources[name] = {"unavailable": value.reason, "permission": value.permission}
+                if value.not_configured:
+                    sources[name]["not_configured"] = True
             else:
                 sources[name] = {"value": value.model_dump(mode="json")}
         return {
@@ -89,7 +98,11 @@ class Evidence:
                 if name not in SOURCES:
                     raise EvidenceFileError(f"{path}: unknown source {name!r}")
                 if "unavailable" in entry:
-                    values[name] = Unavailable(entry["unavailable"], entry.get("permission"))
+                    values[name] = Unavailable(
+                        entry["unavailable"],
+                        entry.get("permission"),
+                        bool(entry.get("not_configured", False)),
+                    )
                 else:
                     values[name] = SOURCES[name].model.model_validate(entry["value"])
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -111,6 +124,8 @@ def _fetch(name: str, ctx: Context) -> Model | Unavailable:
     ctx.aws.forget_action()
     try:
         value = src.fetch(ctx)
+    except NotConfigured as error:
+        return Unavailable(redact(str(error)), not_configured=True)
     except SourceUnavailable as error:
         return Unavailable(redact(str(error)), error.permission)
     except Exception as error:  # every failure of a read becomes a visible Unavailable

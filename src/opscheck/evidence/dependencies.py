@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from opscheck.evidence.base import Context, Model, source
+from opscheck.evidence.base import Context, Model, NotConfigured, source
 
 
 class DependencyAnswer(Model):
@@ -65,6 +65,11 @@ def _ask(ctx: Context, name: str, url: str, timeout: float) -> DependencyAnswer:
 def dependencies(ctx: Context) -> Dependencies:
     """One timed GET of each external API in [app] dependencies: status, time, error."""
     app = ctx.target.app
+    if not app.dependencies:
+        raise NotConfigured(
+            f"no [app] dependencies in {ctx.target.path.name}: add the external APIs' health "
+            "URLs to check them"
+        )
     return Dependencies(
         configured_in=ctx.target.path.name,
         answers=tuple(

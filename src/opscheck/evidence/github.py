@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from opscheck.evidence.base import Context, Model, SourceUnavailable, source
+from opscheck.evidence.base import Context, Model, NotConfigured, SourceUnavailable, source
 from opscheck.evidence.http import get_json
 
 API_VERSION = "2022-11-28"
@@ -181,7 +181,7 @@ def deploy_runs(ctx: Context) -> DeployRuns:
     """The deploy workflow's recent runs, the failed steps of the latest, the last success."""
     github = ctx.target.github
     if github is None:
-        raise SourceUnavailable(
+        raise NotConfigured(
             f"no [github] table in {ctx.target.path.name}: add repo and workflow "
             "to check the deploy workflow"
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from opscheck.evidence.base import Context, Model, SourceUnavailable, source
+from opscheck.evidence.base import Context, Model, NotConfigured, SourceUnavailable, source
 
 
 class HealthResponse(Model):
@@ -20,7 +20,7 @@ class HealthResponse(Model):
     body: str = ""
 
 
-class NoHealthUrl(SourceUnavailable):
+class NoHealthUrl(NotConfigured):
     """The target names no health URL, so there is nothing to ask."""
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import requests
 
-from opscheck.evidence.base import Context, Model, SourceUnavailable, source
+from opscheck.evidence.base import Context, Model, NotConfigured, SourceUnavailable, source
 from opscheck.evidence.http import get_json
 from opscheck.redact import redact
 
@@ -126,7 +126,7 @@ def sentry_issues(ctx: Context) -> SentryActivity:
     """Sentry error events and unresolved issues of the last 5 minutes, for the organization."""
     sentry = ctx.target.sentry
     if sentry is None:
-        raise SourceUnavailable(
+        raise NotConfigured(
             f"no [sentry] table in {ctx.target.path.name}: add one with the organization "
             "slug (org) and token_env to read Sentry"
         )

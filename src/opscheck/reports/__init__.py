@@ -65,7 +65,13 @@ def cause_of(runbook: Runbook, finding: Finding) -> str | None:
 
 def problems(findings: list[Finding]) -> list[Finding]:
     """Failed and inconclusive findings, worst severity first (otherwise in the order given)."""
-    return sorted((f for f in findings if f.outcome != "passed"), key=lambda f: f.rank)
+    bad = (f for f in findings if f.outcome in ("failed", "inconclusive"))
+    return sorted(bad, key=lambda f: f.rank)
+
+
+def not_configured(findings: list[Finding]) -> list[str]:
+    """What the environment leaves out on purpose, once per reason, in the order found."""
+    return list(dict.fromkeys(f.message for f in findings if f.outcome == "not_configured"))
 
 
 def escalation_line(runbook: Runbook, open_minutes: float | None = None) -> str:

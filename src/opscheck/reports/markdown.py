@@ -12,6 +12,7 @@ from opscheck.reports import (
     anchor_of,
     cause_of,
     escalation_line,
+    not_configured,
     problems,
     title_of,
 )
@@ -66,14 +67,19 @@ def render(findings: list[Finding], run: RunContext) -> str:
         verdict = f"PASS with warnings (--fail-on {run.gate[0].lower()}: less severe findings)"
     elif run.gate and run.gate[1] == "block" and run.gate[0] != "P3":
         verdict = f"BLOCKED (--fail-on {run.gate[0].lower()})"
+    left_out = not_configured(findings)
+    passed = sum(f.outcome == "passed" for f in findings)
     lines = [
         f"## opscheck: {verdict} on {where}",
         "",
-        f"{failed} failed, {unsure} inconclusive, {len(findings) - failed - unsure} passed"
+        f"{failed} failed, {unsure} inconclusive, {passed} passed"
+        + (f", {len(findings) - failed - unsure - passed} not configured" if left_out else "")
         + (f"; account {run.account}" if run.account else "")
         + f"; {run.finished_at:%Y-%m-%d %H:%M} UTC",
         "",
     ]
+    lines += [f"- not configured: {_cell(reason)}" for reason in left_out]
+    lines += [""] if left_out else []
     if not bad:
         return "\n".join(lines)
     lines += [

@@ -15,11 +15,12 @@ Fields (schema 1):
   started_at, finished_at   ISO 8601, UTC
   faults            faults staged in the simulated production, if any
   replayed_from     the saved evidence checked, if the run read no live source
-  counts            {passed, failed, inconclusive}
+  counts            {passed, failed, inconclusive, not_configured}
   checks            one object per check, ordered by severity, section, then id:
     id              the pytest node id
     check           the check's function name
-    outcome         "passed" | "failed" | "inconclusive"
+    outcome         "passed" | "failed" | "inconclusive" | "not_configured" (the environment
+                    leaves out what it reads, on purpose: skipped, never blocking)
     severity        "P0".."P3": for a failure the severity the evidence warrants,
                     otherwise the worst the check can report
     section         the runbook scenario slug or section anchor it maps to
@@ -46,14 +47,16 @@ SCHEMA = 1
 def verdict(findings: list[Finding], run: RunContext) -> str:
     if not run.complete:
         return "incomplete"
-    return "pass" if all(f.outcome == "passed" for f in findings) else "fail"
+    bad = any(f.outcome in ("failed", "inconclusive") for f in findings)
+    return "fail" if bad else "pass"
 
 
 def build(findings: list[Finding], run: RunContext) -> dict[str, Any]:
     book = run.runbook
     ordered = sorted(findings, key=lambda f: (f.rank, f.section, f.nodeid))
     counts = {
-        o: sum(f.outcome == o for f in findings) for o in ("passed", "failed", "inconclusive")
+        o: sum(f.outcome == o for f in findings)
+        for o in ("passed", "failed", "inconclusive", "not_configured")
     }
     return {
         "schema": SCHEMA,

@@ -14,7 +14,7 @@ from itertools import groupby
 
 from opscheck.commands import fill
 from opscheck.findings import Finding
-from opscheck.reports import escalation_line
+from opscheck.reports import escalation_line, not_configured
 from opscheck.runbook import Command, Runbook, Scenario, Section
 from opscheck.target import Target
 
@@ -58,11 +58,19 @@ def render(
                 f"{INDENT}? [{f.severity} {f.section}] {f.check}: {_one_line(f.message)}",
                 yellow=True,
             )
+    left_out = not_configured(findings)
+    if left_out:
+        write("")
+        skipped = sum(f.outcome == "not_configured" for f in findings)
+        write(f"Not configured ({skipped} checks skipped: this environment leaves them out):")
+        for reason in left_out:
+            write(f"{INDENT}- not configured: {_one_line(reason)}", cyan=True)
     passed = sum(f.outcome == "passed" for f in findings)
     write("")
     write(
-        f"opscheck: {len(failed)} failed, {len(unsure)} inconclusive, {passed} passed "
-        f"against {target.name} ({target.aws.region})",
+        f"opscheck: {len(failed)} failed, {len(unsure)} inconclusive, {passed} passed"
+        + (f", {skipped} not configured" if left_out else "")
+        + f" against {target.name} ({target.aws.region})",
         bold=True,
         red=bool(failed or unsure),
         green=not (failed or unsure),
