@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,33 @@ def test_configured_but_unreadable_still_blocks(project, tmp_path):
     result = project.runpytest("--env=production", replay_with(tmp_path, sentry_issues=refused))
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert summary(project)["checks"][0]["outcome"] == "inconclusive"
+
+
+def test_saved_evidence_is_judged_as_the_environment_it_was_read_from(project, tmp_path):
+    """A failure saved from production must not replay as a pass against another target."""
+    write_check(project, MAPPED)
+    replay = saved_evidence(tmp_path)  # read from production
+    result = project.runpytest(replay)  # no --env: not the ini's simulated default
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["opscheck: target production (REPLAY of *"])
+    assert summary(project)["target"]["name"] == "production"
+    wrong = project.runpytest(replay, "--env=simulated")
+    assert wrong.ret == pytest.ExitCode.USAGE_ERROR
+    wrong.stderr.fnmatch_lines(
+        ["*was read from the environment 'production', not 'simulated'*pass --env=production"]
+    )
+
+
+def test_a_replay_judges_by_the_thresholds_in_force_when_it_was_read(project, tmp_path):
+    write_check(
+        project,
+        MAPPED.replace(
+            "def test_service(ecs_service):", "def test_service(ecs_service, thresholds):"
+        ).replace(
+            'assert ecs_service.status == "ACTIVE"', "assert thresholds.min_running_tasks == 5"
+        ),
+    )
+    replay = tmp_path / "evidence.json"
+    saved = json.loads(Path(saved_evidence(tmp_path).removeprefix("--evidence=")).read_text())
+    replay.write_text(json.dumps({**saved, "thresholds": {"min_running_tasks": 5}}))
+    assert project.runpytest(f"--evidence={replay}").ret == pytest.ExitCode.OK

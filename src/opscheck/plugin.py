@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from opscheck import fixtures, mapping
+from opscheck.evidence import Evidence
 from opscheck.reports.write import ALLURE_RESULTS, prepare
 from opscheck.run import CATALOG, CHECKS, RUNBOOK, Run
 from opscheck.runbook import RunbookError
@@ -158,7 +159,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "runbook(section, cause=None, severity=None): the runbook scenario (or section) and "
         "common cause a check maps to, and the severities it can report",
     )
-    env = config.getoption("opscheck_env") or config.getini("opscheck_env")
+    env = _environment(config)
     faults = [f for f in (config.getoption("opscheck_simulate") or "").split(",") if f]
     try:
         run = Run.load(
@@ -196,6 +197,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(fixtures, "opscheck.fixtures")
     if _is_xdist_controller(config) and checking:
         session.share_with_workers()
+
+
+def _environment(config: pytest.Config) -> str:
+    """The environment to judge: --env; for saved evidence, the one it was read from."""
+    given = config.getoption("opscheck_env")
+    replay = config.getoption("opscheck_replay")
+    saved = Evidence.saved_target(replay) if replay is not None else None
+    if saved is None:
+        return given or config.getini("opscheck_env")
+    if given is not None and given != saved and Path(given).stem != saved:
+        raise pytest.UsageError(
+            f"{replay} was read from the environment '{saved}', not '{given}': judged with "
+            f"another environment's names and thresholds it would give another verdict; "
+            f"leave --env out, or pass --env={saved}"
+        )
+    return given or saved
 
 
 def _report_dir(config: pytest.Config) -> Path:

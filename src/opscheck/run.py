@@ -18,11 +18,18 @@ import requests
 from opscheck import runbook as runbook_module
 from opscheck import target as target_module
 from opscheck.aws import ReadOnlySession
-from opscheck.evidence import Context, Evidence, Unavailable, gather, read_actions
+from opscheck.evidence import (
+    Context,
+    Evidence,
+    EvidenceFileError,
+    Unavailable,
+    gather,
+    read_actions,
+)
 from opscheck.evidence.collect import now
 from opscheck.runbook import Runbook
 from opscheck.simulator import Simulator
-from opscheck.target import Target
+from opscheck.target import Target, ThresholdsConfig
 
 RUNBOOK = Path("runbook/incident-response.md")
 CATALOG = Path("fixtures/faults")
@@ -95,6 +102,7 @@ class Run:
         shared = os.environ.get(SHARED_EVIDENCE)
         if self.replay is not None:
             self.evidence = Evidence.load(self.replay)
+            self._judge_by_saved_thresholds(self.evidence)
         elif shared:
             self.evidence = self._read_shared(Path(shared), sources)
         else:
@@ -102,6 +110,16 @@ class Run:
         if self.save is not None:
             self.evidence.save(self.save)
         return self.evidence
+
+    def _judge_by_saved_thresholds(self, evidence: Evidence) -> None:
+        """A replay gives the verdict the run gave: by the thresholds in force back then."""
+        if evidence.thresholds is None:
+            return
+        try:
+            saved = ThresholdsConfig.model_validate(evidence.thresholds)
+        except ValueError as error:
+            raise EvidenceFileError(f"{self.replay}: 'thresholds' is malformed: {error}") from None
+        self.target = self.target.model_copy(update={"thresholds": saved})
 
     def share_evidence(self) -> Path:
         """Let xdist workers read the evidence once between them, through a locked folder."""

@@ -131,7 +131,7 @@ class CheckSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Gather, once, the evidence every selected check needs."""
-        if self.config.option.collectonly or self.unmapped:
+        if not self.checking or self.unmapped:
             return
         checks = [i for i in session.items if MAPPING in i.stash]
         selected = self._selection(checks)

@@ -45,6 +45,8 @@ class Evidence:
     duration_s: float = 0.0
     api_calls: dict[str, int] = field(default_factory=dict)
     replayed_from: str | None = None
+    # The thresholds in force when it was read: a replay judges by them, as the run did.
+    thresholds: dict[str, Any] | None = None
 
     def get(self, name: str) -> Model | Unavailable:
         if name not in self.values:
@@ -67,6 +69,7 @@ class Evidence:
             "collected_at": self.collected_at.isoformat(),
             "duration_s": round(self.duration_s, 3),
             "api_calls": dict(sorted(self.api_calls.items())),
+            "thresholds": self.thresholds,
             "sources": sources,
         }
 
@@ -115,7 +118,17 @@ class Evidence:
             duration_s=float(data.get("duration_s", 0.0)),
             api_calls=dict(data.get("api_calls", {})),
             replayed_from=str(path),
+            thresholds=data.get("thresholds") if isinstance(data.get("thresholds"), dict) else None,
         )
+
+    @staticmethod
+    def saved_target(path: Path) -> str | None:
+        """The name of the environment a saved evidence file was read from, if it says."""
+        try:
+            name = json.loads(path.read_text(encoding="utf-8")).get("target")
+        except (OSError, ValueError, AttributeError):
+            return None  # Evidence.load says what is wrong with the file
+        return name if isinstance(name, str) and name not in ("", "?") else None
 
 
 def _fetch(name: str, ctx: Context) -> Model | Unavailable:
@@ -157,6 +170,7 @@ def gather(names: Iterable[str], ctx: Context, deadline_s: float = 30.0) -> Evid
         values=values,
         duration_s=time.perf_counter() - started,
         api_calls=dict(ctx.aws.calls),
+        thresholds=ctx.target.thresholds.model_dump(mode="json"),
     )
 
 
