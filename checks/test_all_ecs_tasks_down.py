@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from opscheck.verdicts import not_firing
+from opscheck.verdicts import not_firing, saw_every_stopped_task
 
 pytestmark = pytest.mark.runbook("all-ecs-tasks-down")
 
@@ -80,6 +80,7 @@ def test_no_tasks_failed_to_pull_their_image(stopped_tasks, task_definitions, re
         record_property("opscheck.fact.rollback_to", f"{task_definitions.family}:{previous}")
     rollback = f"; roll back to {task_definitions.family}:{previous}" if previous else ""
     assert not bad, _stopped(bad, stopped_tasks, "could not pull their image") + rollback
+    saw_every_stopped_task(stopped_tasks, "could not pull their image")
 
 
 @pytest.mark.health
@@ -88,6 +89,7 @@ def test_no_tasks_killed_out_of_memory(stopped_tasks):
     """Exit code 137 or OutOfMemoryError: the task outgrew its memory limit."""
     bad = [t for t in stopped_tasks.tasks if t.killed_out_of_memory]
     assert not bad, _stopped(bad, stopped_tasks, "were killed out of memory")
+    saw_every_stopped_task(stopped_tasks, "were killed out of memory")
 
 
 @pytest.mark.health
@@ -96,6 +98,7 @@ def test_no_tasks_failed_on_configuration(stopped_tasks):
     """Secrets or parameters the task definition names that cannot be resolved: bad env vars."""
     bad = [t for t in stopped_tasks.tasks if t.failed_on_configuration]
     assert not bad, _stopped(bad, stopped_tasks, "failed on their configuration")
+    saw_every_stopped_task(stopped_tasks, "failed on their configuration")
 
 
 def _stopped(tasks, evidence, what):

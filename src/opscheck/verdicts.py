@@ -14,6 +14,7 @@ from opscheck.outcomes import inconclusive
 
 if TYPE_CHECKING:
     from opscheck.evidence.cloudwatch import Alarm, Alarms
+    from opscheck.evidence.ecs import StoppedTasks
     from opscheck.evidence.metrics import Metrics
 
 
@@ -55,3 +56,13 @@ def window(metrics: Metrics, key: str, minutes: float) -> tuple[float, ...]:
             "is the resource publishing metrics, and is the name in the environment file right?"
         )
     return values
+
+
+def saw_every_stopped_task(stopped: StoppedTasks, what: str) -> None:
+    """After finding none that `what`: inconclusive if the read was cut before the last task."""
+    if stopped.cut_at is not None:
+        inconclusive(
+            f"none of the {stopped.cut_at} stopped tasks of {stopped.service} read {what}, but "
+            "more were left unread (the read stops there); look at the rest with "
+            "aws ecs list-tasks --desired-status STOPPED"
+        )

@@ -21,6 +21,8 @@ CONFIG_ERRORS = (
 )
 OOM_EXIT_CODE = 137  # SIGKILL: from the OOM killer, unless ECS itself was stopping the task
 STOPPED_BY_ECS = ("ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption")
+MAX_STOPPED_TASKS = 1000  # ten pages of ListTasks: ECS keeps stopped tasks for about an hour
+DESCRIBE_BATCH = 100  # DescribeTasks takes at most 100 task ARNs
 
 
 def revision_name(arn: str) -> str:
@@ -224,6 +226,9 @@ class StoppedTasks(Model):
     service: str
     window_minutes: int
     tasks: tuple[StoppedTask, ...]
+    # Set when the read stopped at MAX_STOPPED_TASKS with more pages left: then a check that
+    # finds nothing wrong has not seen every task.
+    cut_at: int | None = None
 
 
 @source("stopped_tasks", actions=("ecs:ListTasks", "ecs:DescribeTasks"))
@@ -232,8 +237,25 @@ def stopped_tasks(ctx: Context) -> StoppedTasks:
     ecs = ctx.aws.client("ecs")
     cluster, name = ctx.target.ecs.cluster, ctx.target.ecs.service
     window = ctx.target.thresholds.stopped_task_window_minutes
-    arns = ecs.list_tasks(cluster=cluster, serviceName=name, desiredStatus="STOPPED")["taskArns"]
-    described = ecs.describe_tasks(cluster=cluster, tasks=arns[:100])["tasks"] if arns else []
+    # ListTasks pages at 100 and DescribeTasks takes at most 100 ARNs (botocore's ECS model):
+    # every page is read, up to a bound that a crash loop, not a healthy service, reaches.
+    arns: list[str] = []
+    cut_at = None
+    pages = ecs.get_paginator("list_tasks").paginate(
+        cluster=cluster, serviceName=name, desiredStatus="STOPPED"
+    )
+    for page in pages:
+        arns += page["taskArns"]
+        if len(arns) >= MAX_STOPPED_TASKS and page.get("nextToken"):
+            cut_at = len(arns)
+            break
+    described = [
+        task
+        for start in range(0, len(arns), DESCRIBE_BATCH)
+        for task in ecs.describe_tasks(cluster=cluster, tasks=arns[start : start + DESCRIBE_BATCH])[
+            "tasks"
+        ]
+    ]
     since = ctx.now - timedelta(minutes=window)
     tasks = tuple(
         StoppedTask(
@@ -253,4 +275,4 @@ def stopped_tasks(ctx: Context) -> StoppedTasks:
         if t.get("group") == f"service:{name}"
         and (t.get("stoppedAt") is None or t["stoppedAt"] >= since)
     )
-    return StoppedTasks(service=name, window_minutes=window, tasks=tasks)
+    return StoppedTasks(service=name, window_minutes=window, tasks=tasks, cut_at=cut_at)
