@@ -22,6 +22,8 @@ NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 TARGET = load("simulated", ROOT)
 SERVICE = TARGET.ecs.service
 PAGE = 100  # what ListTasks answers at most
+JSON = "application/x-amz-json-1.1"
+REQUEST_ID = {"x-amzn-RequestId": "5b7c7a3e-5c1e-4c57-9f0a-1d2e3f405162"}
 
 
 def task(n: int, reason: str) -> dict:
@@ -51,12 +53,10 @@ def ecs(tasks: list[dict]) -> tuple[list[str], object]:
             page = {"taskArns": list(by_arn)[start : start + PAGE]}
             if start + PAGE < len(by_arn):
                 page["nextToken"] = str(start + PAGE)
-            return Reply(body=page, content_type="application/x-amz-json-1.1")
+            return Reply(body=page, content_type=JSON, headers=REQUEST_ID)
         assert len(body["tasks"]) <= 100, "DescribeTasks takes at most 100 ARNs"
         found = [by_arn[arn] for arn in body["tasks"]]
-        return Reply(
-            body={"tasks": found, "failures": []}, content_type="application/x-amz-json-1.1"
-        )
+        return Reply(body={"tasks": found, "failures": []}, content_type=JSON, headers=REQUEST_ID)
 
     return asked, answer
 

@@ -885,7 +885,9 @@ def test_log_search_cut_short_is_incomplete(local_server: StartServer) -> None:
         "events": [{"message": "ERROR one", "timestamp": int(NOW.timestamp() * 1000)}],
         "nextToken": "more",
     }
-    reply = Reply(body=page, content_type="application/x-amz-json-1.1")
+    reply = Reply(
+        body=page, content_type="application/x-amz-json-1.1", headers={"x-amzn-RequestId": "r-1"}
+    )
     server = local_server(lambda request: reply)
     found = gather(["log_errors"], context(SIMULATED, server.url), deadline_s=20).get("log_errors")
     calls = [r.json() for r in server.requests]

@@ -11,7 +11,9 @@ the allow-list, made once, before any client is built) and reads as it.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -68,6 +70,17 @@ class ReadOnlyViolation(RuntimeError):
 
 class RoleNotAssumed(RuntimeError):
     """The role to read as could not be assumed; the message says why and what to do."""
+
+
+class NotAnAwsAnswer(RuntimeError):
+    """A 200 answer without the shape AWS gives: a proxy's page, a portal, a cut-off body.
+
+    botocore parses such a body into an empty result, which would read as "nothing there".
+    """
+
+
+JSON_PROTOCOLS = ("json", "rest-json")
+XML_PROTOCOLS = ("query", "ec2")
 
 
 def iam_action(service: str, operation: str) -> str:
@@ -144,6 +157,8 @@ class ReadOnlySession:
         # Registered on the session before any client exists: each client copies the
         # session's event handlers when it is created.
         session.events.register("before-call.*.*", self._guard)
+        session.events.register("before-parse.*.*", _check_body)
+        session.events.register("after-call.*.*", _check_answer)
         return session
 
     def _session(self) -> Any:
@@ -191,6 +206,50 @@ class ReadOnlySession:
             self.calls[action] += 1
 
 
+def _check_body(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """Before botocore parses a success: a JSON protocol's body is JSON, a query protocol's is
+    the operation's XML answer. botocore would read anything else as an empty result."""
+    status, body = response_dict["status_code"], response_dict.get("body")
+    if status >= 300 or not isinstance(body, bytes) or not body.strip():
+        return
+    model = operation_model
+    protocol = model.service_model.protocol
+    where = f"{iam_action(model.service_model.service_name, model.name)} answered {status}"
+    if protocol in JSON_PROTOCOLS:
+        try:
+            json.loads(body)
+        except ValueError:
+            raise NotAnAwsAnswer(
+                f"{where} with a body that is not JSON: not an AWS answer (a proxy, a captive "
+                f"portal, a wrong endpoint URL, or the body was cut short): {body[:80]!r}"
+            ) from None
+    elif protocol in XML_PROTOCOLS:
+        answer = re.compile(rb"\s*(<\?xml[^>]*>\s*)?<" + model.name.encode() + rb"Response[\s>]")
+        if not answer.match(body):
+            raise NotAnAwsAnswer(
+                f"{where} with a body that is not its XML answer: not an AWS answer (a proxy, "
+                f"a captive portal or a wrong endpoint URL?): {body[:80]!r}"
+            )
+
+
+def _check_answer(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    """Refuse a success that is not AWS's: every AWS answer carries a request id, and the
+    members its operation's model marks required."""
+    if http_response.status_code >= 300:
+        return  # botocore raises its own error for these
+    action = iam_action(model.service_model.service_name, model.name)
+    where = f"{action} answered {http_response.status_code}"
+    if not parsed.get("ResponseMetadata", {}).get("RequestId"):
+        raise NotAnAwsAnswer(
+            f"{where} without an AWS request id: not an AWS answer (a proxy, a captive portal "
+            "or a wrong endpoint URL?)"
+        )
+    shape = model.output_shape
+    missing = [m for m in (shape.required_members if shape else ()) if m not in parsed]
+    if missing:
+        raise NotAnAwsAnswer(f"{where} without {', '.join(missing)}, which AWS always sends")
+
+
 def _role_failure(role_arn: str, error: BaseException) -> str:
     reason, _ = explain(error, ASSUME_ROLE)
     return (
@@ -201,7 +260,7 @@ def _role_failure(role_arn: str, error: BaseException) -> str:
 
 def explain(error: BaseException, action: str) -> tuple[str, str | None]:
     """Return a one-line reason an AWS read failed, and the IAM action to grant if that is why."""
-    if isinstance(error, RoleNotAssumed):
+    if isinstance(error, RoleNotAssumed | NotAnAwsAnswer):
         return str(error), None
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
