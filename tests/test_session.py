@@ -239,3 +239,42 @@ def test_a_replay_judges_by_the_thresholds_in_force_when_it_was_read(project, tm
     saved = json.loads(Path(saved_evidence(tmp_path).removeprefix("--evidence=")).read_text())
     replay.write_text(json.dumps({**saved, "thresholds": {"min_running_tasks": 5}}))
     assert project.runpytest(f"--evidence={replay}").ret == pytest.ExitCode.OK
+
+
+def test_ctrl_c_stops_a_hanging_evidence_pass_at_once(project, local_server, tmp_path):
+    """AWS not answering: Ctrl-C ends the run within a second or two, exit 2, no traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import Reply
+
+    write_check(project, MAPPED)
+    hanging = local_server(lambda request: Reply(body={}, delay_s=60))
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": hanging.url,
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }
+    env.pop("AWS_PROFILE", None)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env=production"],
+        cwd=project.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not hanging.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hanging.requests, "the evidence pass never reached AWS"
+    interrupted = time.monotonic()
+    run.send_signal(signal.SIGINT)
+    out, _ = run.communicate(timeout=20)
+    assert time.monotonic() - interrupted < 5, out
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, out
+    assert "Traceback" not in out

@@ -9,9 +9,9 @@ replayed later with no network at all.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,25 +149,38 @@ def _fetch(name: str, ctx: Context) -> Model | Unavailable:
 
 
 def gather(names: Iterable[str], ctx: Context, deadline_s: float = 30.0) -> Evidence:
-    """Read the named sources concurrently; whatever is not back by the deadline is Unavailable."""
+    """Read the named sources concurrently; whatever is not back by the deadline is Unavailable.
+
+    Each source reads in a daemon thread: a read still hanging at the deadline, or when the
+    user presses Ctrl-C, is left behind rather than waited for (with its retries) at exit.
+    """
     names = sorted(set(names))
     started = time.perf_counter()
     values: dict[str, Model | Unavailable] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="evidence")
-    futures = {pool.submit(_fetch, name, ctx): name for name in names}
-    done, _ = wait(futures, timeout=deadline_s)
-    for future, name in futures.items():
-        if future in done:
-            values[name] = future.result()
-        else:
+    finished = threading.Condition()
+
+    def read(name: str) -> None:
+        value = _fetch(name, ctx)
+        with finished:
+            values[name] = value
+            finished.notify()
+
+    for name in names:
+        threading.Thread(target=read, args=(name,), name=f"evidence-{name}", daemon=True).start()
+    deadline = time.monotonic() + deadline_s
+    with finished:
+        while len(values) < len(names) and (left := deadline - time.monotonic()) > 0:
+            finished.wait(left)
+        late = [name for name in names if name not in values]
+        for name in late:
             values[name] = Unavailable(
                 f"{name} did not answer within the {deadline_s:g} s deadline"
             )
-    pool.shutdown(wait=False, cancel_futures=True)
+        read_values = dict(values)
     return Evidence(
         target=ctx.target.name,
         collected_at=ctx.now,
-        values=values,
+        values=read_values,
         duration_s=time.perf_counter() - started,
         api_calls=dict(ctx.aws.calls),
         thresholds=ctx.target.thresholds.model_dump(mode="json"),
