@@ -68,7 +68,7 @@ def test_health_endpoint_answers(health_endpoint):
 
 @pytest.mark.health
 @pytest.mark.runbook("all-ecs-tasks-down", cause="failed-deployment")
-def test_no_tasks_failed_to_pull_their_image(stopped_tasks, task_definitions, record_property):
+def test_no_tasks_failed_to_pull_their_image(stopped_tasks, task_definitions, fact):
     """A task that cannot pull its image is the runbook's 'bad Docker image'.
 
     The rollback goes to the newest ACTIVE revision before the one deployed, not to the
@@ -77,7 +77,7 @@ def test_no_tasks_failed_to_pull_their_image(stopped_tasks, task_definitions, re
     bad = [t for t in stopped_tasks.tasks if t.failed_to_pull_image]
     previous = task_definitions.previous_revision
     if previous is not None:
-        record_property("opscheck.fact.rollback_to", f"{task_definitions.family}:{previous}")
+        fact("rollback_to", f"{task_definitions.family}:{previous}")
     rollback = f"; roll back to {task_definitions.family}:{previous}" if previous else ""
     assert not bad, _stopped(bad, stopped_tasks, "could not pull their image") + rollback
     saw_every_stopped_task(stopped_tasks, "could not pull their image")

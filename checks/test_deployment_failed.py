@@ -264,7 +264,7 @@ def test_secrets_come_from_a_secret_store(task_definitions):
 
 @pytest.mark.readiness
 @pytest.mark.runbook("rollback-procedures", severity="P1")
-def test_a_successful_deploy_run_can_be_rerun(deploy_runs, record_property):
+def test_a_successful_deploy_run_can_be_rerun(deploy_runs, fact):
     """Rollback 'Option 2: Via GitHub Actions': a successful deploy run exists to re-run.
 
     It lives here, not in a module of its own, because it reads the same deploy workflow
@@ -277,7 +277,7 @@ def test_a_successful_deploy_run_can_be_rerun(deploy_runs, record_property):
         f"no successful run of {deploy_runs.workflow} in {deploy_runs.repo}: Option 2 "
         "(`gh run rerun <run-id>`) has nothing to re-run; roll back with Option 1 (ECS)"
     )
-    record_property("opscheck.fact.rerun_run_id", str(last.id))
+    fact("rerun_run_id", str(last.id))
     age = deploy_runs.checked_at - last.created_at
     assert age <= RERUN_WINDOW, (
         f"the last successful deploy, {last.describe()}, started {age.days} days ago: GitHub "

@@ -29,7 +29,7 @@ def test_application_errors_alarm_is_not_firing(alarms, target):
 
 @pytest.mark.health
 @pytest.mark.runbook("high-error-rate", severity=("P1", "P2"))
-def test_error_rate_is_low(metrics, thresholds, record_property):
+def test_error_rate_is_low(metrics, thresholds, fact):
     """The severity table: 'High error rate (>10% requests)' is P1, 'elevated (>5%)' is P2.
 
     5xx answers from the targets and from the load balancer itself (a 502/503/504 when no
@@ -46,7 +46,7 @@ def test_error_rate_is_low(metrics, thresholds, record_property):
             "no error rate to compute"
         )
     # The hour of target 5xx counts, drawn as a sparkline in the Markdown summary.
-    record_property("opscheck.fact.series", series_fact(metrics.series["alb_target_5xx"].values))
+    fact("series", series_fact(metrics.series["alb_target_5xx"].values))
     message = (
         f"{lb}: {rate:.1%} of {counted.requests:.0f} requests answered 5xx in the last "
         f"{ERROR_RATE_MINUTES} min ({counted.target_5xx:.0f} from targets, "

@@ -40,7 +40,7 @@ def rollback_revisions(runbook):
     return found
 
 
-def test_previous_revision_exists(task_definitions, record_property):
+def test_previous_revision_exists(task_definitions, fact):
     """'Rollback to previous task definition' needs an ACTIVE revision older than the one
     running; the summary prints the runbook's rollback command with that revision."""
     td = task_definitions
@@ -52,7 +52,7 @@ def test_previous_revision_exists(task_definitions, record_property):
         f"no ACTIVE revision of {td.family} older than the running :{td.current_revision} "
         f"(ACTIVE: {active}): nothing to roll back to"
     )
-    record_property("opscheck.fact.rollback_to", f"{td.family}:{previous}")
+    fact("rollback_to", f"{td.family}:{previous}")
 
 
 def test_runbook_rollback_revision_is_previous(runbook, task_definitions, ecs_service):

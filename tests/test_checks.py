@@ -385,7 +385,7 @@ def test_image_check_names_the_revision_to_roll_back_to() -> None:
     facts: dict[str, str] = {}
     with pytest.raises(AssertionError, match=r"roll back to saaspe-production-backend:42$"):
         image_check(stopped(IMAGE_PULL_FAILED), facts)
-    assert facts == {"opscheck.fact.rollback_to": "saaspe-production-backend:42"}
+    assert facts == {"rollback_to": "saaspe-production-backend:42"}
 
 
 @pytest.mark.parametrize("check", CAUSE_CHECKS, ids=lambda c: c.__name__)

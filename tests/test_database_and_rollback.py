@@ -447,7 +447,7 @@ def service(*deployments: Deployment, **settings: Any) -> EcsService:
 def test_previous_revision_exists_records_the_rollback() -> None:
     recorded: dict[str, str] = {}
     rollback.test_previous_revision_exists(taskdefs(1, 2, 3), lambda k, v: recorded.update({k: v}))
-    assert recorded == {"opscheck.fact.rollback_to": f"{FAMILY}:2"}
+    assert recorded == {"rollback_to": f"{FAMILY}:2"}
 
 
 def test_no_previous_revision_fails() -> None:

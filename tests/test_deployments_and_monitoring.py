@@ -375,7 +375,7 @@ def test_unreadable_jobs_leave_the_build_cause_inconclusive() -> None:
 def test_rerun_records_the_last_successful_run() -> None:
     facts: dict[str, str] = {}
     scenario5.test_a_successful_deploy_run_can_be_rerun(runs(FAILED, GOOD), facts.__setitem__)
-    assert facts == {"opscheck.fact.rerun_run_id": "200"}
+    assert facts == {"rerun_run_id": "200"}
 
 
 def test_no_successful_run_cannot_be_rerun() -> None:

@@ -35,7 +35,7 @@ NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 CREDENTIALS = {"aws_access_key_id": "x", "aws_secret_access_key": "x"}
 SIMULATED: Target = load("simulated", ROOT)
 THRESHOLDS = SIMULATED.thresholds
-FACTS: dict[str, str] = {}  # what checks record with record_property
+FACTS: dict[str, str] = {}  # what checks state with the fact fixture
 LB = "app/saaspe-production-alb/4361f80389f5693e"
 
 
@@ -906,7 +906,7 @@ def test_log_search_cut_short_is_incomplete(local_server: StartServer) -> None:
 def test_graded_metric_checks_record_their_series_for_the_sparkline() -> None:
     FACTS.clear()
     error_rate(target_5xx=20.0)
-    assert FACTS["opscheck.fact.series"].split(",")[-1] == "20"
+    assert FACTS["series"].split(",")[-1] == "20"
 
 
 # -- a bad deployment: errors that began with the latest deploy -------------------------------

@@ -11,7 +11,7 @@ import pytest
 from opscheck import fixtures
 from opscheck.evidence import SOURCES
 
-RUN_FIXTURES = {"runbook", "check_coverage", "evidence", "target", "thresholds"}
+RUN_FIXTURES = {"runbook", "check_coverage", "evidence", "target", "thresholds", "fact"}
 
 
 def listed(project: pytest.Pytester) -> set[str]:

@@ -16,8 +16,8 @@ from opscheck.redact import redact
 SEVERITY_ORDER = ("P0", "P1", "P2", "P3")
 INCONCLUSIVE = "opscheck.inconclusive"
 NOT_CONFIGURED = "opscheck.not_configured"
-# A check states a fact its evidence established with
-# record_property("opscheck.fact.rollback_to", "family:3"): reports use it to fill commands.
+# A check states a fact its evidence established with the `fact` fixture,
+# fact("rollback_to", "family:3"): reports use it to fill commands.
 FACT = "opscheck.fact."
 
 

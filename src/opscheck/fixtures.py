@@ -12,6 +12,7 @@ sources and `opscheck.evidence.SOURCES` the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar, cast
 
 import pytest
@@ -31,6 +32,7 @@ from opscheck.evidence.monitoring import Dashboard, LogGroup
 from opscheck.evidence.rds import RdsEvents, RdsInstance, RdsMaintenance, RdsSnapshots
 from opscheck.evidence.sentry import SentryActivity
 from opscheck.evidence.taskdefs import TaskDefinitions
+from opscheck.findings import FACT
 from opscheck.outcomes import Inconclusive, NotConfigured, inconclusive
 from opscheck.reports.allure import attach
 from opscheck.runbook import Runbook
@@ -69,6 +71,21 @@ def target(request: pytest.FixtureRequest) -> Target:
     """The environment being checked, as the checks reach it."""
     run = request.config.stash[SESSION].run
     return run.target if run.replay else run.checked_target()
+
+
+@pytest.fixture
+def fact(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """State a fact the check's evidence established, for the reports: `fact("rollback_to",
+    "family:3")` fills the runbook's rollback command with that revision.
+
+    Carried on the check's report (so it crosses from xdist workers), not through
+    pytest's record_property, which JUnit's xunit2 format does not take.
+    """
+
+    def state(name: str, value: str) -> None:
+        request.node.user_properties.append((FACT + name, str(value)))
+
+    return state
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ gathers and runs its checks; only the main process judges the run and reports it
 from __future__ import annotations
 
 import shutil
+import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Generator
 from functools import partial
 from pathlib import Path
@@ -23,7 +25,7 @@ from opscheck.evidence.collect import now
 from opscheck.findings import Finding
 from opscheck.outcomes import Failure, Inconclusive, NotConfigured
 from opscheck.redact import redact
-from opscheck.reports import RunContext
+from opscheck.reports import RunContext, junit
 from opscheck.reports import allure as allure_reports
 from opscheck.reports.publish import publish
 from opscheck.run import CHECKS, Run
@@ -73,6 +75,15 @@ class CheckSession:
             _start(self.run.share_simulator)
 
     def pytest_unconfigure(self) -> None:
+        """After pytest's junitxml wrote its file: make it say what opscheck concluded."""
+        xml = getattr(self.config.option, "xmlpath", None)
+        if xml and self.findings and not self.is_worker:
+            try:
+                junit.rewrite(Path(xml), self.findings, self.run.runbook)
+            except (OSError, ET.ParseError) as error:
+                print(
+                    f"opscheck: could not complete the JUnit file {xml}: {error}", file=sys.stderr
+                )
         self.run.close()
 
     def pytest_report_header(self) -> list[str]:
