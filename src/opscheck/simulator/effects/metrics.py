@@ -1,4 +1,5 @@
-"""Metric effects: the hour of CloudWatch datapoints behind every series the checks read.
+"""CloudWatch metrics: the hour of datapoints behind every series the checks read
+(evidence: `metrics`).
 
 The healthy world has a steady hour of each series; a fault overwrites the last minutes
 of some of them. Nothing is written until every fault is staged (moto cannot delete a
@@ -50,7 +51,7 @@ def _statistic(stats: Statistics, stat: str) -> Any:
 Statistics.get_statistics_for_type = _statistic  # type: ignore[method-assign]
 
 
-@seed
+@seed("metrics")
 def steady_hour(world: World) -> None:
     for key, value in HEALTHY.items():
         world.series[key] = [value] * WINDOW_MINUTES

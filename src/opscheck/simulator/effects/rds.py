@@ -1,4 +1,5 @@
-"""RDS effects: the DB instance's status and settings, its events, snapshots and maintenance.
+"""RDS: the DB instance's status and settings, its events, snapshots and maintenance
+(evidence: `rds`).
 
 moto creates the instance `available` at once, records only creation and backup events,
 keeps an automated snapshot whatever the retention, and does not implement
@@ -42,10 +43,23 @@ def _add_event(world: World, message: str, categories: list[str], minutes_ago: f
     _backend(world).events.append(event)
 
 
-@seed
+@seed("rds")
 def healthy_database(world: World) -> None:
-    """Storage autoscaling with headroom, last night's backup, and only benign recent events."""
-    world.client("rds").modify_db_instance(
+    """Multi-AZ PostgreSQL with storage autoscaling and headroom, last night's backup, and
+    only benign recent events."""
+    rds = world.client("rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier=world.target.rds.instance,
+        DBInstanceClass="db.t4g.medium",
+        Engine="postgres",
+        AllocatedStorage=50,
+        MasterUsername="saaspe",
+        MasterUserPassword="simulated-only",
+        BackupRetentionPeriod=7,
+        MultiAZ=True,
+        DeletionProtection=True,
+    )
+    rds.modify_db_instance(
         DBInstanceIdentifier=world.target.rds.instance,
         MaxAllocatedStorage=HEALTHY_MAX_STORAGE_GIB,
         ApplyImmediately=True,
