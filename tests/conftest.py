@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,11 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import pytest
 from moto.server import ThreadedMotoServer
 from requests.structures import CaseInsensitiveDict
+
+from opscheck.run import SHARED_SIMULATOR
+from opscheck.simulator import Simulator
+from opscheck.simulator.forkserver import ForkServer
+from opscheck.target import load
 
 pytest_plugins = ["pytester"]
 
@@ -55,10 +61,61 @@ class Outcome:
         return {name for name, c in self.checks.items() if c.outcome == outcome}
 
 
+# -- simulators, forked from one seeded fork server per test process ------------------------
+
+_fork_server: ForkServer | None = None
+
+
+def simulator(faults: list[str] | tuple[str, ...] = ()) -> Simulator:
+    """A simulator of the simulated environment with these faults, for this test alone.
+
+    Forked from this process's fork server (started on first use), so it starts in well
+    under a second instead of seconds, and is as much its own as a cold one: `stop()` it.
+    """
+    global _fork_server
+    if _fork_server is None:
+        _fork_server = ForkServer.start(load("simulated", ROOT), ROOT / "fixtures/faults")
+    return _fork_server.simulator(list(faults))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fork_server_stops() -> Iterator[None]:
+    """The fork server, if a test started one, stops with the session (its simulators first)."""
+    global _fork_server
+    yield
+    if _fork_server is not None:
+        _fork_server.stop()
+        _fork_server = None
+
+
+def _simulation_of(args: tuple[str, ...]) -> list[str] | None:
+    """The faults a run of the checks simulates, or None if it starts no simulator itself
+    (another environment, saved evidence, or only the fault catalog)."""
+    faults: list[str] = []
+    for i, arg in enumerate(args):
+        name, _, value = arg.partition("=")
+        if not value and i + 1 < len(args):
+            value = args[i + 1]
+        if name == "--env" and value != "simulated":
+            return None
+        if name == "--evidence":
+            return None
+        if name == "--simulate":
+            if value == "list":
+                return None
+            faults += [f for f in value.split(",") if f]
+    return faults
+
+
 def run_checks(
     tmp_path: Path, *args: str, timeout: float = 180, env: dict | None = None
 ) -> Outcome:
-    """Run the checks of this repository as a user would, in a subprocess; read summary.json."""
+    """Run the checks of this repository as a user would, in a subprocess; read summary.json.
+
+    A run against the simulated environment gets a forked simulator with its faults staged,
+    handed over the way an xdist controller hands its own to its workers; the checks do
+    not know the difference, and no run sees another's simulator.
+    """
     reports = tmp_path / "reports"
     command = [
         sys.executable,
@@ -69,9 +126,17 @@ def run_checks(
         f"--report-dir={reports}",
         *args,
     ]
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
-    )
+    faults = _simulation_of(args)
+    sim = simulator(faults) if faults is not None else None
+    if sim is not None:
+        env = dict(os.environ if env is None else env, **{SHARED_SIMULATOR: sim.shared()})
+    try:
+        done = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+        )
+    finally:
+        if sim is not None:
+            sim.stop()
     checks = {}
     summary = reports / "summary.json"
     if summary.exists():

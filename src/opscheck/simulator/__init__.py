@@ -2,7 +2,8 @@
 
 The child owns moto's backends (faults edit them directly), so pytest, its xdist workers
 and the aws CLI all reach the simulation over HTTP on 127.0.0.1, through the same code
-as live AWS. It stops when the run ends: its standard input closes.
+as live AWS. It stops when the run ends: its standard input closes (or, for one forked
+by a fork server, `forkserver`, the connection it was asked on).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -43,7 +45,8 @@ class Simulator:
     http_url: str
     account: str
     credentials: dict[str, str]  # the read-only user's keys: moto enforces its policy
-    process: subprocess.Popen[str] | None = None
+    process: subprocess.Popen[str] | None = None  # a cold simulator's process
+    connection: socket.socket | None = None  # a forked one's line to it (see forkserver)
 
     @classmethod
     def start(cls, target: Target, catalog: Path, faults: list[str]) -> Simulator:
@@ -122,6 +125,18 @@ class Simulator:
         return target.model_copy(update=update)
 
     def stop(self) -> None:
+        """Stop the simulator this process started or was forked for; a joined one is left."""
+        if self.connection is not None:
+            # Hanging up stops it; its end closes when it has exited.
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(5)
+            try:
+                while self.connection.recv(4096):
+                    pass
+            except OSError:
+                pass
+            self.connection.close()
+            self.connection = None
         if self.process and self.process.poll() is None:
             assert self.process.stdin is not None
             self.process.stdin.close()

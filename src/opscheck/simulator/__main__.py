@@ -2,6 +2,9 @@
 
 Prints one JSON line with its endpoints once it is seeded, then serves until its
 standard input closes, so it never outlives the process that started it.
+
+With `--fork-server` it seeds and waits instead, printing the Unix socket it forks
+simulators on (see `opscheck.simulator.forkserver`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", required=True, type=Path, help="the simulated environment file")
     parser.add_argument("--catalog", required=True, type=Path, help="the fault catalog folder")
     parser.add_argument("--faults", default="", help="comma-separated faults to stage")
+    parser.add_argument(
+        "--fork-server", action="store_true", help="seed once, then fork a simulator per request"
+    )
     args = parser.parse_args(argv)
     try:
         target = load(str(args.target), root=args.target.parent.parent)
@@ -28,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     except (TargetError, catalog.CatalogError) as error:
         print(error, file=sys.stderr)
         return 2
+    if args.fork_server:
+        from opscheck.simulator import forkserver
+
+        return forkserver.serve(target, known)
+
     from opscheck.simulator.process import Simulation
 
     simulation = Simulation.boot(target)

@@ -1,8 +1,9 @@
 """The simulator process: moto's server and the app's HTTP side over one seeded world.
 
-`python -m opscheck.simulator` boots it, seeds a healthy world, stages the faults and
-serves (`Simulation.open`). Seeding and opening are apart so that one seeded process
-can open the world more than once, in copies of itself.
+Used two ways by `python -m opscheck.simulator`: cold (boot, seed, stage the faults, serve:
+what `pytest --simulate` starts), and as a fork server (`forkserver.serve`), which seeds
+once and then stages each run's faults in a forked copy of itself. Both open a world the
+same way (`Simulation.open`), so a forked simulator is the cold one, started sooner.
 """
 
 from __future__ import annotations
