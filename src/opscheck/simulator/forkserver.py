@@ -12,9 +12,10 @@ Lifetimes follow the cold simulator's rule, never outliving whoever asked: the f
 exits when its standard input closes, and each forked simulator when the connection it
 was asked on closes (`Simulator.stop`, or its owner dying).
 
-A seeded world ages (log lines of the last minutes, events dated from the seed), so one
-older than `MAX_AGE_S` is seeded again before the next fork: a forked run sees the same
-recent past a cold one does.
+A seeded world ages (log lines of the last minutes, events dated from the seed), so the
+fork server seeds it again when it is older than `REFRESH_S`, between requests, and before
+a fork if it is older than `MAX_AGE_S`: a forked run sees the same recent past (minutes
+against windows of five and more) a cold one does.
 
 This module is the asking side and imports no moto; the serving side is `serve`, run by
 `python -m opscheck.simulator --fork-server`.
@@ -30,7 +31,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -41,6 +41,7 @@ from opscheck.target import Target
 if TYPE_CHECKING:
     from opscheck.simulator.process import Simulation
 
+REFRESH_S = 30.0
 MAX_AGE_S = 60.0
 
 
@@ -156,6 +157,9 @@ def serve(target: Target, faults: dict[str, catalog.Fault]) -> int:
                 if listener in ready:
                     connection, _ = listener.accept()
                     _fork(simulation, faults, connection, listener)
+                if simulation.age() > REFRESH_S:
+                    simulation.seed()
+                    simulation.quiesce()
     finally:
         listener.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -183,7 +187,7 @@ def _fork(
         except (ValueError, catalog.CatalogError) as error:
             connection.sendall(json.dumps({"error": str(error)}).encode() + b"\n")
             return
-        if time.monotonic() - simulation.seeded_at > MAX_AGE_S:
+        if simulation.age() > MAX_AGE_S:
             simulation.seed()
             simulation.quiesce()
         if os.fork() == 0:
@@ -208,4 +212,5 @@ def _forked(simulation: Simulation, staged: list[catalog.Fault], connection: soc
     connection.sendall(json.dumps(ready).encode() + b"\n")
     while connection.recv(4096):
         pass
+    simulation.close()
     return 0

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 import logging
+import socketserver
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from moto.moto_api._internal import mock_random
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -69,6 +71,7 @@ class Simulation:
     slot: dict[str, World]  # the world the AWS answers read; set once seeded
     server: BaseWSGIServer | None = None
     thread: threading.Thread | None = None
+    http: socketserver.BaseServer | None = None  # the app's side, once open
     seeded_at: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -85,12 +88,18 @@ class Simulation:
         return self.slot["world"]
 
     def serve_aws(self) -> str:
-        """Serve moto on a free port of 127.0.0.1 and return its URL."""
-        self.server = make_server(
-            "127.0.0.1", 0, self.wsgi, threaded=True, request_handler=MotoRequestHandler
-        )
+        """Serve moto on a free port of 127.0.0.1 (the same one again, once bound) and return
+        its URL: the world's clients are costly to make and stay valid across reseeds."""
+        if self.server is None:
+            self.server = make_server(
+                "127.0.0.1", 0, self.wsgi, threaded=True, request_handler=MotoRequestHandler
+            )
+        # socketserver's loop, not werkzeug's, which closes the socket when it stops.
         self.thread = threading.Thread(
-            target=self.server.serve_forever, daemon=True, name="simulated-aws"
+            target=socketserver.BaseServer.serve_forever,
+            args=(self.server, 0.05),
+            daemon=True,
+            name="simulated-aws",
         )
         self.thread.start()
         host, port = self.server.server_address[:2]
@@ -100,10 +109,15 @@ class Simulation:
         """Seed a healthy world from scratch (moto's state is reset first)."""
         moto_api_backend.reset()
         aws_url = self.serve_aws()
-        self.slot["world"] = World(self.target, aws_url)
+        world = self.slot.get("world")
+        self.slot["world"] = World(self.target, aws_url, clients=world.clients if world else {})
         effects.seed_world(self.world)
         self.warm()
         self.seeded_at = time.monotonic()
+
+    def age(self) -> float:
+        """Seconds since the world was seeded: what its recent past has drifted by."""
+        return time.monotonic() - self.seeded_at
 
     def warm(self) -> None:
         """Make the first calls a run makes that seeding did not, so no forked copy pays for
@@ -112,14 +126,15 @@ class Simulation:
         self.world.client("sts").get_caller_identity()
 
     def quiesce(self, timeout_s: float = 5.0) -> None:
-        """Stop serving and wait until this process has one thread, so it can fork safely."""
-        self.world.move("")
-        if self.server is not None:
+        """Stop serving and wait until this process has one thread, so it can fork safely.
+
+        The port stays bound (see `serve_aws`) but nothing answers on it.
+        """
+        self.world.hang_up()
+        if self.server is not None and self.thread is not None:
             self.server.shutdown()
-            self.server.server_close()
-        if self.thread is not None:
             self.thread.join(timeout_s)
-        self.server = self.thread = None
+        self.thread = None
         deadline = time.monotonic() + timeout_s
         while threading.active_count() > 1 and time.monotonic() < deadline:
             time.sleep(0.005)  # request threads finishing their last answer
@@ -133,17 +148,28 @@ class Simulation:
         CatalogError if a fault's effects are not what the simulator can stage.
         """
         world = self.world
-        if self.server is None:
+        if self.thread is None:  # a forked copy: the port it inherited is its parent's
+            assert self.server is not None
+            self.server.server_close()
+            self.server = None
+            # moto draws ids and access keys from its own generator, which a fork copies.
+            mock_random.seed()
             world.move(self.serve_aws())
         for fault in faults:
             effects.stage(world, fault)
         for done in effects.FINISHERS:
             done(world)
         credentials = access.lock(world)  # from here on, only the read-only user gets in
-        http = app.serve(world.responses)
+        self.http = app.serve(world.responses)
         return {
             "aws": world.aws_url,
-            "http": f"http://127.0.0.1:{http.server_address[1]}",
+            "http": f"http://127.0.0.1:{self.http.server_address[1]}",
             "account": ACCOUNT,
             "credentials": credentials,
         }
+
+    def close(self) -> None:
+        """Stop listening, so a port is refused the moment its owner hears this process end."""
+        for server in (self.server, self.http):
+            if server is not None:
+                server.socket.close()

@@ -73,14 +73,14 @@ class World:
             )
         return self.clients[service]
 
-    def move(self, aws_url: str) -> None:
-        """Point the world at moto served elsewhere (a forked simulator's own port).
-
-        The old clients' keep-alive connections are closed, so no server thread is left
-        waiting on them.
-        """
+    def hang_up(self) -> None:
+        """Close the clients' keep-alive connections, so no server thread waits on one."""
         for client in self.clients.values():
             client.close()
+
+    def move(self, aws_url: str) -> None:
+        """Point the world at moto served elsewhere (a forked simulator's own port)."""
+        self.hang_up()
         self.clients.clear()
         self.aws_url = aws_url
 
