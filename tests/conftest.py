@@ -108,13 +108,18 @@ def _simulation_of(args: tuple[str, ...]) -> list[str] | None:
 
 
 def run_checks(
-    tmp_path: Path, *args: str, timeout: float = 180, env: dict | None = None
+    tmp_path: Path,
+    *args: str,
+    timeout: float = 180,
+    env: dict | None = None,
+    forked: bool = True,
 ) -> Outcome:
     """Run the checks of this repository as a user would, in a subprocess; read summary.json.
 
     A run against the simulated environment gets a forked simulator with its faults staged,
     handed over the way an xdist controller hands its own to its workers; the checks do
-    not know the difference, and no run sees another's simulator.
+    not know the difference, and no run sees another's simulator. With `forked=False` the
+    run starts its own, cold, as a user's does.
     """
     reports = tmp_path / "reports"
     command = [
@@ -126,7 +131,7 @@ def run_checks(
         f"--report-dir={reports}",
         *args,
     ]
-    faults = _simulation_of(args)
+    faults = _simulation_of(args) if forked else None
     sim = simulator(faults) if faults is not None else None
     if sim is not None:
         env = dict(os.environ if env is None else env, **{SHARED_SIMULATOR: sim.shared()})
