@@ -11,6 +11,8 @@ import json
 import re
 import socket
 import stat
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from opscheck.simulator import SimulatorError, effects
+from opscheck.simulator.catalog import load as load_catalog
 from opscheck.simulator.forkserver import ForkServer
 from opscheck.target import load
 from tests.conftest import ROOT, run_checks, simulator
@@ -79,6 +82,24 @@ def test_effects_modules_are_named_after_evidence_modules():
     simulated = {p.stem for p in (package / "simulator" / "effects").glob("*.py")}
     # access locks who reads; network is the VPC no check reads.
     assert simulated - {"__init__", "access", "network"} <= evidence
+
+
+def test_fault_file_reference_matches_the_effects():
+    printed = subprocess.run(
+        [sys.executable, "-m", "opscheck.simulator.reference"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    doc = (ROOT / "docs" / "faults.md").read_text(encoding="utf-8")
+    inside = doc.split("<!-- faults:begin -->\n")[1].split("\n<!-- faults:end -->")[0]
+    assert inside.strip() == printed, (
+        "docs/faults.md is stale: run python -m opscheck.simulator.reference"
+    )
+    documented = {line[5:-1] for line in printed.splitlines() if line.startswith("### `")}
+    catalog = load_catalog(ROOT / "fixtures/faults")
+    assert {key for fault in catalog.values() for key in fault.effects} <= documented
 
 
 # -- forked simulators ------------------------------------------------------------------------

@@ -24,9 +24,12 @@ from opscheck.simulator.world import World
 
 
 class Change(BaseModel):
-    """Base of every effect's model: strict about its keys."""
+    """Base of every effect's model: strict about its keys.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A field's docstring is its description in the fault file reference (`reference`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 @dataclass(frozen=True)

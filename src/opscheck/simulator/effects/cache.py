@@ -28,7 +28,10 @@ def redis_cluster(world: World) -> None:
 
 
 class CacheClusterChange(Change):
+    """The Redis cluster put in another status."""
+
     status: str
+    """The cluster status, e.g. `snapshotting` or `incompatible-network`."""
 
 
 @effect("cache_cluster", CacheClusterChange)

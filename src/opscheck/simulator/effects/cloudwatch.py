@@ -55,8 +55,11 @@ class AlarmSetupChange(Change):
     """Alarm roles (keys of [alarms] in the environment file) to change."""
 
     deleted: tuple[str, ...] = ()
-    without_actions: tuple[str, ...] = ()  # their SNS alarm actions removed
-    actions_disabled: tuple[str, ...] = ()  # ActionsEnabled false
+    """Alarm roles whose alarms are deleted."""
+    without_actions: tuple[str, ...] = ()
+    """Alarm roles whose SNS alarm actions are removed."""
+    actions_disabled: tuple[str, ...] = ()
+    """Alarm roles whose actions are disabled (ActionsEnabled false)."""
 
 
 def _names(world: World, roles: tuple[str, ...]) -> list[str]:

@@ -17,10 +17,16 @@ def answering_dependencies(world: World) -> None:
 
 
 class DependencyChange(Change):
-    name: str | None = None  # a key of [app] dependencies; None: every one
+    """What an external API the service depends on answers, and how fast."""
+
+    name: str | None = None
+    """A key of [app] dependencies; left out: every one."""
     status: int = 200
+    """The HTTP status it answers."""
     body: str = '{"status":"ok"}'
+    """The body it answers."""
     delay_s: float = 0.0
+    """Seconds it takes to answer."""
 
 
 @effect("dependency", DependencyChange)

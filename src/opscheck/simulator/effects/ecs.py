@@ -115,11 +115,18 @@ def steady_service(world: World) -> None:
 
 
 class ServiceChange(Change):
+    """The service's counts and its PRIMARY deployment."""
+
     running: int | None = None
+    """Tasks running."""
     pending: int | None = None
+    """Tasks pending."""
     failed_tasks: int | None = None
+    """The deployment's failedTasks."""
     rollout_state: str | None = None
+    """The deployment's rolloutState."""
     new_revision: bool = False
+    """A new (bad) revision deployed ten minutes ago."""
 
 
 @effect("service", ServiceChange)
@@ -154,11 +161,18 @@ def change_service(world: World, change: ServiceChange, fault: Fault) -> None:
 
 
 class StoppedTasksChange(Change):
+    """Tasks of the service's current revision, stopped three minutes ago."""
+
     count: int
+    """How many tasks."""
     stop_code: str
+    """Their stopCode, e.g. `TaskFailedToStart`."""
     reason: str
+    """Their stoppedReason."""
     exit_code: int | None = None
+    """The container's exit code."""
     container_reason: str | None = None
+    """The container's reason, e.g. `OutOfMemoryError`."""
 
 
 @effect("stopped_tasks", StoppedTasksChange)
@@ -177,10 +191,16 @@ def stop_tasks(world: World, change: StoppedTasksChange, fault: Fault) -> None:
 
 
 class RolloutChange(Change):
-    state: str  # the new PRIMARY deployment's rolloutState: IN_PROGRESS, FAILED, COMPLETED
+    """A new revision rolling out beside the running one."""
+
+    state: str
+    """The new PRIMARY deployment's rolloutState: IN_PROGRESS, FAILED, COMPLETED."""
     started_minutes_ago: float = 5
-    running: int = 0  # tasks of the new deployment running (the old one keeps its own)
+    """When the rollout started."""
+    running: int = 0
+    """Tasks of the new deployment running (the old one keeps its own)."""
     failed_tasks: int = 0
+    """The new deployment's failedTasks."""
 
 
 @effect("rollout", RolloutChange)
@@ -216,7 +236,10 @@ def start_rollout(world: World, change: RolloutChange, fault: Fault) -> None:
 
 
 class DeploymentAlarmsChange(Change):
+    """Whether the service's deployments watch their alarms."""
+
     enabled: bool
+    """False: deployments ignore their alarms."""
 
 
 @effect("deployment_alarms", DeploymentAlarmsChange)
@@ -232,8 +255,12 @@ def change_deployment_alarms(world: World, change: DeploymentAlarmsChange, fault
 
 
 class CircuitBreakerChange(Change):
+    """The service's deployment circuit breaker, and whether it rolls back."""
+
     enable: bool
+    """The circuit breaker is on."""
     rollback: bool
+    """It rolls a failed deployment back."""
 
 
 @effect("circuit_breaker", CircuitBreakerChange)

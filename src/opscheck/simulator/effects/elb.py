@@ -69,10 +69,16 @@ def load_balancer(world: World) -> None:
 
 
 class TargetsChange(Change):
+    """Targets deregistered, or failing their health checks."""
+
     registered: int | None = None
+    """Targets left registered."""
     state: str | None = None
+    """Their health state, e.g. `unhealthy`."""
     reason: str | None = None
+    """Their health reason code."""
     description: str | None = None
+    """Their health description."""
 
 
 @effect("targets", TargetsChange)
@@ -89,6 +95,8 @@ def change_targets(world: World, change: TargetsChange, fault: Fault) -> None:
 
 
 class TargetGroupHealthCheckChange(Change):
+    """Whether the target group health-checks its targets."""
+
     enabled: bool
 
 

@@ -41,10 +41,16 @@ HISTORY = (
 
 
 class DeployRunsChange(Change):
-    status: int | None = None  # every GitHub API answer gets this HTTP status (401, 403, 404)
-    failed_job: str | None = None  # the newest run failed in this job ("test" or "deploy")
-    failed_step: str | None = None  # ... at this step of it
-    days_since_last_run: float | None = None  # no run since: the newest run is this old
+    """The deploy workflow's runs on GitHub."""
+
+    status: int | None = None
+    """Every GitHub API answer gets this HTTP status (401, 403, 404)."""
+    failed_job: str | None = None
+    """The newest run failed in this job ("test" or "deploy")."""
+    failed_step: str | None = None
+    """The step of that job that failed."""
+    days_since_last_run: float | None = None
+    """No run since: the newest run is this many days old."""
 
 
 def _iso(moment: datetime) -> str:

@@ -13,8 +13,12 @@ def healthy_endpoint(world: World) -> None:
 
 
 class HealthChange(Change):
+    """What the health endpoint answers."""
+
     status: int
+    """The HTTP status."""
     body: str = ""
+    """The body, as text."""
 
 
 @effect("health", HealthChange)

@@ -55,8 +55,12 @@ def log_group(world: World) -> None:
 
 
 class ErrorLogsChange(Change):
+    """ERROR lines written to the tasks' log stream in the last two minutes."""
+
     count: int
+    """How many lines."""
     message: str = "ERROR Request failed: PrismaClientKnownRequestError: timed out"
+    """Each line, numbered."""
 
 
 @effect("error_logs", ErrorLogsChange)

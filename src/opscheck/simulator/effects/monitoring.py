@@ -19,11 +19,17 @@ def dashboard(world: World) -> None:
 
 
 class DashboardChange(Change):
+    """Whether the CloudWatch dashboard exists."""
+
     exists: bool
+    """False: the dashboard is deleted."""
 
 
 class LogRetentionChange(Change):
-    days: int | None = None  # None: no retention policy, logs kept forever
+    """The tasks' log group retention."""
+
+    days: int | None = None
+    """Days the logs are kept; left out: no retention policy, kept forever."""
 
 
 @effect("dashboard", DashboardChange)

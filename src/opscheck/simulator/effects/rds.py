@@ -77,9 +77,14 @@ def healthy_database(world: World) -> None:
 
 
 class RdsChange(Change):
+    """The DB instance's status and settings."""
+
     status: str | None = None
+    """The instance status, e.g. `storage-full` or `rebooting`."""
     allocated_storage: int | None = None
-    max_allocated_storage: int | None = None  # 0 turns storage autoscaling off
+    """Allocated storage in GiB."""
+    max_allocated_storage: int | None = None
+    """The storage autoscaling ceiling in GiB; 0 turns autoscaling off."""
     multi_az: bool | None = None
     backup_retention: int | None = None
     deletion_protection: bool | None = None
@@ -105,8 +110,11 @@ def change_instance(world: World, change: RdsChange, fault: Fault) -> None:
 
 class EventChange(Change):
     message: str
+    """The event message, as RDS writes it."""
     categories: list[str]
+    """Its categories, e.g. `failover`, `maintenance`."""
     minutes_ago: float = 5
+    """How long ago."""
 
 
 class EventsChange(RootModel[list[EventChange]]):
@@ -120,8 +128,12 @@ def add_events(world: World, change: EventsChange, fault: Fault) -> None:
 
 
 class SnapshotsChange(Change):
-    newest_hours_ago: float | None = None  # backdate every snapshot to this age
-    none: bool = False  # delete every snapshot
+    """The DB instance's snapshots."""
+
+    newest_hours_ago: float | None = None
+    """Backdate every snapshot to this age."""
+    none: bool = False
+    """Delete every snapshot."""
 
 
 @effect("rds_snapshots", SnapshotsChange)
@@ -137,10 +149,15 @@ def change_snapshots(world: World, change: SnapshotsChange, fault: Fault) -> Non
 
 class MaintenanceChange(Change):
     action: str = "system-update"
+    """The pending action."""
     description: str = "New Operating System update is available"
-    apply_in_days: float | None = 2  # AutoAppliedAfterDate; None: no date set
-    forced_in_days: float | None = None  # ForcedApplyDate
+    """Its description."""
+    apply_in_days: float | None = 2
+    """Days until its AutoAppliedAfterDate."""
+    forced_in_days: float | None = None
+    """Days until its ForcedApplyDate; left out: none."""
     opt_in_status: str | None = None
+    """Its OptInStatus."""
 
 
 class MaintenanceChanges(RootModel[list[MaintenanceChange]]):

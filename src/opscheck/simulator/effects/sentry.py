@@ -52,9 +52,14 @@ def quiet_sentry(world: World) -> None:
 
 
 class SentryChange(Change):
+    """What Sentry counts in the last five minutes, or that it refuses the token."""
+
     events: int = QUIET_EVENTS
+    """Error events in the window."""
     issues: int = 2
-    status: int = 200  # 401 or 403: the API refuses the token
+    """Unresolved issues."""
+    status: int = 200
+    """The HTTP status of its answers; 401 or 403: the API refuses the token."""
 
 
 @effect("sentry_activity", SentryChange)

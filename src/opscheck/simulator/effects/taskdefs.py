@@ -85,8 +85,12 @@ def revisions(world: World) -> None:
 
 
 class RevisionsChange(Change):
-    deploy_new: bool = False  # register a good revision and deploy it, rollout completed
-    keep_active: int | None = None  # deregister all but the newest N revisions
+    """The task definition revisions the service could roll back to."""
+
+    deploy_new: bool = False
+    """Register a good revision and deploy it, rollout completed."""
+    keep_active: int | None = None
+    """Deregister all but the newest N revisions."""
 
 
 @effect("task_definitions", RevisionsChange)
@@ -105,10 +109,16 @@ def change_revisions(world: World, change: RevisionsChange, fault: Fault) -> Non
 
 
 class RevisionChange(Change):
-    health_check: bool = True  # False: no container health check
-    limits: bool = True  # False: for EC2, with no CPU and only a soft memory reservation
-    without_env: tuple[str, ...] = ()  # variables (plain or secret) left out
-    plain_env: tuple[str, ...] = ()  # variables added to the plain environment
+    """How the revision the service runs is configured."""
+
+    health_check: bool = True
+    """False: the container has no health check."""
+    limits: bool = True
+    """False: a revision for EC2, with no CPU and only a soft memory reservation."""
+    without_env: tuple[str, ...] = ()
+    """Variables (plain or secret) left out."""
+    plain_env: tuple[str, ...] = ()
+    """Variables added to the plain environment."""
 
 
 @effect("revision", RevisionChange)
