@@ -21,9 +21,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 from requests.structures import CaseInsensitiveDict
 
-from opscheck.run import SHARED_SIMULATOR
-from opscheck.simulator import Simulator
-from opscheck.simulator.forkserver import ForkServer
+from opscheck.simulator import FORK_SERVER, Simulator
+from opscheck.simulator.forkserver import ForkServer, fork
 from opscheck.target import load
 
 pytest_plugins = ["pytester"]
@@ -63,48 +62,32 @@ class Outcome:
 
 # -- simulators, forked from one seeded fork server per test process ------------------------
 
-_fork_server: ForkServer | None = None
+
+@pytest.fixture(scope="session", autouse=True)
+def _fork_server_offered() -> Iterator[None]:
+    """One fork server per test process, offered to every simulator started under it.
+
+    Any run of the checks against the simulated environment, in this process (pytester) or
+    in a subprocess (`run_checks`), then gets a simulator forked with its own faults in well
+    under a second instead of a cold one in seconds; the simulator is as much its own. The
+    fork server stops with the session, and each simulator with the run that asked for it.
+    """
+    server = ForkServer.start(load("simulated", ROOT), ROOT / "fixtures/faults")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(FORK_SERVER, server.offer())
+            yield
+    finally:
+        server.stop()
 
 
 def simulator(faults: list[str] | tuple[str, ...] = ()) -> Simulator:
     """A simulator of the simulated environment with these faults, for this test alone.
 
-    Forked from this process's fork server (started on first use), so it starts in well
-    under a second instead of seconds, and is as much its own as a cold one: `stop()` it.
+    Forked from the fork server this process offers (read from the environment: test
+    modules import this file apart from the copy pytest loads); `stop()` it when done.
     """
-    global _fork_server
-    if _fork_server is None:
-        _fork_server = ForkServer.start(load("simulated", ROOT), ROOT / "fixtures/faults")
-    return _fork_server.simulator(list(faults))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _fork_server_stops() -> Iterator[None]:
-    """The fork server, if a test started one, stops with the session (its simulators first)."""
-    global _fork_server
-    yield
-    if _fork_server is not None:
-        _fork_server.stop()
-        _fork_server = None
-
-
-def _simulation_of(args: tuple[str, ...]) -> list[str] | None:
-    """The faults a run of the checks simulates, or None if it starts no simulator itself
-    (another environment, saved evidence, or only the fault catalog)."""
-    faults: list[str] = []
-    for i, arg in enumerate(args):
-        name, _, value = arg.partition("=")
-        if not value and i + 1 < len(args):
-            value = args[i + 1]
-        if name == "--env" and value != "simulated":
-            return None
-        if name == "--evidence":
-            return None
-        if name == "--simulate":
-            if value == "list":
-                return None
-            faults += [f for f in value.split(",") if f]
-    return faults
+    return fork(json.loads(os.environ[FORK_SERVER])["socket"], list(faults))
 
 
 def run_checks(
@@ -116,10 +99,9 @@ def run_checks(
 ) -> Outcome:
     """Run the checks of this repository as a user would, in a subprocess; read summary.json.
 
-    A run against the simulated environment gets a forked simulator with its faults staged,
-    handed over the way an xdist controller hands its own to its workers; the checks do
-    not know the difference, and no run sees another's simulator. With `forked=False` the
-    run starts its own, cold, as a user's does.
+    A run against the simulated environment starts its simulator as a user's does, forked
+    from the fork server this process offers (`FORK_SERVER`); with `forked=False` it is
+    offered none and starts a cold one.
     """
     reports = tmp_path / "reports"
     command = [
@@ -131,17 +113,11 @@ def run_checks(
         f"--report-dir={reports}",
         *args,
     ]
-    faults = _simulation_of(args) if forked else None
-    sim = simulator(faults) if faults is not None else None
-    if sim is not None:
-        env = dict(os.environ if env is None else env, **{SHARED_SIMULATOR: sim.shared()})
-    try:
-        done = subprocess.run(
-            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
-        )
-    finally:
-        if sim is not None:
-            sim.stop()
+    if not forked:
+        env = {k: v for k, v in (os.environ if env is None else env).items() if k != FORK_SERVER}
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
     checks = {}
     summary = reports / "summary.json"
     if summary.exists():

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from opscheck.simulator import SimulatorError, effects
+from opscheck.simulator import FORK_SERVER, Simulator, SimulatorError, effects
 from opscheck.simulator.catalog import load as load_catalog
-from opscheck.simulator.forkserver import ForkServer
+from opscheck.simulator.forkserver import ForkServer, fork_if_offered
 from opscheck.target import load
 from tests.conftest import ROOT, run_checks, simulator
 
@@ -127,6 +127,34 @@ def test_an_unknown_fault_is_named_and_the_fork_server_carries_on():
         simulator(["meteor-strike"])
     sim = simulator()
     sim.stop()
+
+
+def test_a_simulator_is_forked_only_from_a_fork_server_of_its_own_target(tmp_path, monkeypatch):
+    """Simulator.start takes what FORK_SERVER offers for this target and catalog, and else
+    starts cold, as it does for a user, who is offered none."""
+    import os
+
+    offer = os.environ[FORK_SERVER]
+    catalog = ROOT / "fixtures/faults"
+    other = tmp_path / "environments" / "simulated.toml"
+    other.parent.mkdir()
+    shipped = (ROOT / "environments/simulated.toml").read_text()
+    other.write_text(shipped)  # a copy is the same world
+    copied = fork_if_offered(offer, load("simulated", tmp_path), catalog, [])
+    assert copied is not None
+    copied.stop()
+    other.write_text(shipped.replace("latency_ms = 0", "latency_ms = 5"))
+    assert fork_if_offered(offer, load("simulated", tmp_path), catalog, []) is None
+    assert fork_if_offered(offer, TARGET, tmp_path, []) is None
+    gone = json.dumps(dict(json.loads(offer), socket=str(tmp_path / "nothing-here")))
+    assert fork_if_offered(gone, TARGET, catalog, []) is None
+    monkeypatch.setenv(FORK_SERVER, offer)
+    sim = Simulator.start(TARGET, catalog, ["health-503"])
+    try:
+        assert sim.connection is not None and sim.process is None
+        assert health(sim) == 503
+    finally:
+        sim.stop()
 
 
 def test_the_fork_server_stops_with_its_input_and_listens_on_no_port():

@@ -21,6 +21,10 @@ from urllib.parse import urlsplit
 from opscheck.target import Target
 
 READY_TIMEOUT_S = 60.0
+# Set by whoever runs a fork server (the test suite, a benchmark) to offer it to every
+# simulator started under it; see `opscheck.simulator.forkserver`. Unset, as for a user,
+# every start is cold.
+FORK_SERVER = "OPSCHECK_FORK_SERVER"
 
 
 def local_paths(target: Target) -> dict[str, str]:
@@ -50,7 +54,18 @@ class Simulator:
 
     @classmethod
     def start(cls, target: Target, catalog: Path, faults: list[str]) -> Simulator:
-        """Start the simulator for a simulated target and wait until it is seeded."""
+        """Start the simulator for a simulated target and wait until it is seeded.
+
+        Forked from the fork server `FORK_SERVER` offers, when it was seeded from this very
+        target and catalog; otherwise, or if it does not answer, started cold.
+        """
+        offered = os.environ.get(FORK_SERVER)
+        if offered:
+            from opscheck.simulator import forkserver
+
+            forked = forkserver.fork_if_offered(offered, target, catalog, faults)
+            if forked is not None:
+                return forked
         command = [
             sys.executable,
             "-m",

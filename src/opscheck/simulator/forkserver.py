@@ -17,12 +17,18 @@ fork server seeds it again when it is older than `REFRESH_S`, between requests, 
 a fork if it is older than `MAX_AGE_S`: a forked run sees the same recent past (minutes
 against windows of five and more) a cold one does.
 
+Whoever runs a fork server offers it by setting `FORK_SERVER` (`ForkServer.offer`): then
+`Simulator.start`, as the plugin calls it, forks from it when it was seeded from the same
+environment file and catalog (by content), and starts cold otherwise. A user sets nothing
+and starts cold.
+
 This module is the asking side and imports no moto; the serving side is `serve`, run by
 `python -m opscheck.simulator --fork-server`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import selectors
@@ -58,6 +64,7 @@ class ForkServer:
     process: subprocess.Popen[str]
     address: str  # the Unix socket it accepts on
     log: IO[str]  # its standard error, kept for when it fails
+    seeded_from: str  # the fingerprint of its environment file and catalog
 
     @classmethod
     def start(cls, target: Target, faults: Path) -> ForkServer:
@@ -92,30 +99,16 @@ class ForkServer:
             raise SimulatorError(
                 f"the fork server did not start (exit {process.returncode}):\n{tail}"
             )
-        return cls(process, json.loads(line)["socket"], log)
+        address = json.loads(line)["socket"]
+        return cls(process, address, log, fingerprint(target.path, faults))
 
     def simulator(self, faults: list[str]) -> Simulator:
         """A simulator of its own, with these faults staged; `stop()` it when done."""
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            connection.settimeout(READY_TIMEOUT_S)
-            connection.connect(self.address)
-            connection.sendall(json.dumps({"faults": faults}).encode() + b"\n")
-            line = connection.makefile("r", encoding="utf-8").readline()
-            connection.settimeout(None)
-        except OSError as error:
-            connection.close()
-            raise SimulatorError(f"the fork server did not answer: {error}") from None
-        if not line:
-            connection.close()
-            raise SimulatorError("the forked simulator did not start (see the fork server's log)")
-        ready = json.loads(line)
-        if "error" in ready:
-            connection.close()
-            raise SimulatorError(ready["error"])
-        return Simulator(
-            ready["aws"], ready["http"], ready["account"], ready["credentials"], None, connection
-        )
+        return fork(self.address, faults)
+
+    def offer(self) -> str:
+        """The value of `FORK_SERVER` that offers this fork server to `Simulator.start`."""
+        return json.dumps({"socket": self.address, "seeded_from": self.seeded_from})
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -127,6 +120,68 @@ class ForkServer:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+class ForkServerGone(SimulatorError):
+    """Nothing answers at the fork server's address any more."""
+
+
+def fork(address: str, faults: list[str]) -> Simulator:
+    """Ask the fork server at `address` for a simulator with these faults staged.
+
+    SimulatorError if it cannot be reached, or says why it cannot stage them.
+    """
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.settimeout(READY_TIMEOUT_S)
+        connection.connect(address)
+        connection.sendall(json.dumps({"faults": faults}).encode() + b"\n")
+        with connection.makefile("r", encoding="utf-8") as answers:
+            line = answers.readline()
+        connection.settimeout(None)
+    except OSError as error:
+        connection.close()
+        raise ForkServerGone(f"the fork server did not answer: {error}") from None
+    if not line:
+        connection.close()
+        raise SimulatorError("the forked simulator did not start (see the fork server's log)")
+    ready = json.loads(line)
+    if "error" in ready:
+        connection.close()
+        raise SimulatorError(ready["error"])
+    return Simulator(
+        ready["aws"], ready["http"], ready["account"], ready["credentials"], None, connection
+    )
+
+
+def fingerprint(target_file: Path, catalog_folder: Path) -> str:
+    """What a world is seeded and staged from: the environment file and the catalog's files,
+    by content, so a copy of them elsewhere (a test project, say) is the same world."""
+    digest = hashlib.sha256(target_file.read_bytes())
+    for path in sorted(catalog_folder.glob("*.toml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def fork_if_offered(
+    offered: str, target: Target, catalog_folder: Path, faults: list[str]
+) -> Simulator | None:
+    """A simulator from the offered fork server, if it was seeded from this target and
+    catalog and answers; None (start cold) otherwise. A fault it cannot stage is an error."""
+    try:
+        offer = json.loads(offered)
+        seeded_from, address = offer["seeded_from"], offer["socket"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    try:
+        if seeded_from != fingerprint(target.path, catalog_folder):
+            return None
+    except OSError:
+        return None
+    try:
+        return fork(address, faults)
+    except ForkServerGone:
+        return None
 
 
 # -- the serving side, in the fork server's process ------------------------------------------
