@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,10 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import pytest
 from moto.server import ThreadedMotoServer
 from requests.structures import CaseInsensitiveDict
+
+from opscheck.simulator import FORK_SERVER, Simulator
+from opscheck.simulator.forkserver import ForkServer, fork
+from opscheck.target import load
 
 pytest_plugins = ["pytester"]
 
@@ -55,10 +60,49 @@ class Outcome:
         return {name for name, c in self.checks.items() if c.outcome == outcome}
 
 
+# -- simulators, forked from one seeded fork server per test process ------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fork_server_offered() -> Iterator[None]:
+    """One fork server per test process, offered to every simulator started under it.
+
+    Any run of the checks against the simulated environment, in this process (pytester) or
+    in a subprocess (`run_checks`), then gets a simulator forked with its own faults in well
+    under a second instead of a cold one in seconds; the simulator is as much its own. The
+    fork server stops with the session, and each simulator with the run that asked for it.
+    """
+    server = ForkServer.start(load("simulated", ROOT), ROOT / "fixtures/faults")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(FORK_SERVER, server.offer())
+            yield
+    finally:
+        server.stop()
+
+
+def simulator(faults: list[str] | tuple[str, ...] = ()) -> Simulator:
+    """A simulator of the simulated environment with these faults, for this test alone.
+
+    Forked from the fork server this process offers (read from the environment: test
+    modules import this file apart from the copy pytest loads); `stop()` it when done.
+    """
+    return fork(json.loads(os.environ[FORK_SERVER])["socket"], list(faults))
+
+
 def run_checks(
-    tmp_path: Path, *args: str, timeout: float = 180, env: dict | None = None
+    tmp_path: Path,
+    *args: str,
+    timeout: float = 180,
+    env: dict | None = None,
+    forked: bool = True,
 ) -> Outcome:
-    """Run the checks of this repository as a user would, in a subprocess; read summary.json."""
+    """Run the checks of this repository as a user would, in a subprocess; read summary.json.
+
+    A run against the simulated environment starts its simulator as a user's does, forked
+    from the fork server this process offers (`FORK_SERVER`); with `forked=False` it is
+    offered none and starts a cold one.
+    """
     reports = tmp_path / "reports"
     command = [
         sys.executable,
@@ -69,6 +113,8 @@ def run_checks(
         f"--report-dir={reports}",
         *args,
     ]
+    if not forked:
+        env = {k: v for k, v in (os.environ if env is None else env).items() if k != FORK_SERVER}
     done = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
     )

@@ -10,9 +10,8 @@ import os
 
 import boto3
 
-from opscheck.simulator import Simulator
 from opscheck.target import load
-from tests.conftest import ROOT, run_checks
+from tests.conftest import ROOT, run_checks, simulator
 
 PRODUCTION = load("production", ROOT)
 OTHER_ACCOUNT = "111122223333"
@@ -81,7 +80,7 @@ def test_checks_read_as_the_role_in_its_own_account(tmp_path, moto_url):
 
 def test_a_role_that_cannot_be_assumed_leaves_every_check_inconclusive(tmp_path):
     """The simulation's read-only user may not assume roles: AWS says no, opscheck says why."""
-    sim = Simulator.start(load("simulated", ROOT), ROOT / "fixtures/faults", [])
+    sim = simulator()
     try:
         path = production_with_role(tmp_path, ROLE)
         env = environment(

@@ -14,7 +14,7 @@ import pytest
 
 from opscheck.runbook import load as load_runbook
 from opscheck.simulator.catalog import load as load_catalog
-from tests.conftest import ROOT, run_checks
+from tests.conftest import ROOT, run_checks, simulator
 
 CATALOG = load_catalog(ROOT / "fixtures/faults")
 # Findings of every run, healthy or not, that are true of this repository itself.
@@ -133,10 +133,7 @@ def test_xdist_run_reaches_the_same_verdict(tmp_path):
 
 def test_live_target_honours_aws_endpoint_url(tmp_path, monkeypatch):
     """Production's environment file, pointed at an AWS-compatible endpoint by AWS_ENDPOINT_URL."""
-    from opscheck.simulator import Simulator
-    from opscheck.target import load
-
-    sim = Simulator.start(load("simulated", ROOT), ROOT / "fixtures/faults", [])
+    sim = simulator()
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL", sim.aws_url)
         # The simulation lets in only its read-only user (see tests/test_read_only.py).

@@ -18,7 +18,7 @@ from opscheck.aws import ReadOnlySession, ReadOnlyViolation
 from opscheck.evidence import read_actions
 from opscheck.simulator import Simulator
 from opscheck.target import load
-from tests.conftest import ROOT
+from tests.conftest import ROOT, simulator
 
 TARGET = load("simulated", ROOT)
 # Writes an engineer makes while following the runbook, and a few it never should.
@@ -51,8 +51,8 @@ DENIED = {"AccessDenied", "AccessDeniedException", "403"}
 
 
 @pytest.fixture(scope="module")
-def simulator():
-    sim = Simulator.start(TARGET, ROOT / "fixtures/faults", [])
+def simulated():
+    sim = simulator()
     yield sim
     sim.stop()
 
@@ -68,37 +68,37 @@ def plain_client(sim: Simulator, service: str, **credentials: str):
 
 
 @pytest.mark.parametrize(("service", "operation", "params"), WRITES, ids=lambda v: str(v)[:30])
-def test_aws_refuses_the_role_anything_but_its_reads(simulator, service, operation, params):
+def test_aws_refuses_the_role_anything_but_its_reads(simulated, service, operation, params):
     with pytest.raises(ClientError) as refused:
-        getattr(plain_client(simulator, service), operation)(**params)
+        getattr(plain_client(simulated, service), operation)(**params)
     assert refused.value.response["Error"]["Code"] in DENIED
 
 
 @pytest.mark.parametrize(("service", "operation", "params"), WRITES, ids=lambda v: str(v)[:30])
-def test_opscheck_refuses_them_before_sending(simulator, service, operation, params):
+def test_opscheck_refuses_them_before_sending(simulated, service, operation, params):
     session = ReadOnlySession(
         TARGET.aws.region,
         read_actions(),
-        endpoint_url=simulator.aws_url,
-        credentials=simulator.credentials,
+        endpoint_url=simulated.aws_url,
+        credentials=simulated.credentials,
     )
     with pytest.raises(ReadOnlyViolation, match="nothing was sent"):
         getattr(session.client(service), operation)(**params)
     assert sum(session.calls.values()) == 0
 
 
-def test_the_same_role_can_read_what_the_checks_read(simulator):
+def test_the_same_role_can_read_what_the_checks_read(simulated):
     """The refusals above are the policy's doing, not credentials AWS does not know."""
-    ecs = plain_client(simulator, "ecs")
+    ecs = plain_client(simulated, "ecs")
     services = ecs.describe_services(cluster=TARGET.ecs.cluster, services=[TARGET.ecs.service])
     assert services["services"][0]["serviceName"] == TARGET.ecs.service
-    me = plain_client(simulator, "sts").get_caller_identity()
-    assert me["Arn"] == f"arn:aws:iam::{simulator.account}:user/opscheck-readonly"
+    me = plain_client(simulated, "sts").get_caller_identity()
+    assert me["Arn"] == f"arn:aws:iam::{simulated.account}:user/opscheck-readonly"
 
 
-def test_unknown_credentials_are_refused(simulator):
+def test_unknown_credentials_are_refused(simulated):
     ecs = plain_client(
-        simulator, "ecs", aws_access_key_id="AKIAUNKNOWN000000000", aws_secret_access_key="x"
+        simulated, "ecs", aws_access_key_id="AKIAUNKNOWN000000000", aws_secret_access_key="x"
     )
     with pytest.raises(ClientError) as refused:
         ecs.describe_services(cluster=TARGET.ecs.cluster, services=[TARGET.ecs.service])

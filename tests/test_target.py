@@ -105,6 +105,49 @@ def test_names_are_flat_dotted_strings() -> None:
     assert not any(key.endswith(("token_env", "api_base")) for key in names)
 
 
+def test_names_are_every_resource_the_tables_name_and_nothing_else() -> None:
+    """Read from the model's marked fields: no token variable, URL, profile or setting."""
+    assert list(load("production", ROOT).names()) == [
+        "aws.region",
+        "ecs.cluster",
+        "ecs.service",
+        "ecs.task_family",
+        "ecs.log_group",
+        "alb.name",
+        "alb.dimension",
+        "alb.target_group",
+        "rds.instance",
+        "cache.cluster",
+        "alarms.alb_unhealthy_targets",
+        "alarms.application_errors_high",
+        "alarms.rds_cpu_high",
+        "alarms.alb_high_response_time",
+        "cloudwatch.dashboard",
+        "sentry.org",
+        "github.repo",
+        "github.workflow",
+    ]
+
+
+def test_names_leave_out_what_a_target_does_not_name(tmp_path: Path) -> None:
+    names = load("x", write(tmp_path, VALID)).names()
+    assert names == {
+        "aws.region": "eu-west-1",
+        "ecs.cluster": "c",
+        "ecs.service": "s",
+        "ecs.task_family": "f",
+        "ecs.log_group": "/ecs/x",
+        "alb.name": "a",
+        "alb.target_group": "tg",
+        "rds.instance": "db",
+        "alarms.alb_unhealthy_targets": "a1",
+        "alarms.application_errors_high": "a2",
+        "alarms.rds_cpu_high": "a3",
+        "alarms.alb_high_response_time": "a4",
+        "cloudwatch.dashboard": "d",
+    }
+
+
 def test_optional_sections_default(tmp_path: Path) -> None:
     target = load("x", write(tmp_path, VALID))
     assert target.cache is None and target.sentry is None and target.simulator is None

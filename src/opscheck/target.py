@@ -66,12 +66,22 @@ def _blank_is_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+class _Resource:
+    """Marks a field whose value names a resource, for the runbook's commands to be filled in
+    with (`Target.names`); tokens, URLs and settings are not marked."""
+
+    def __repr__(self) -> str:
+        return "RESOURCE"
+
+
+RESOURCE = _Resource()
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Url = Annotated[str, AfterValidator(_http_url)]
 EnvName = Annotated[Name, AfterValidator(_variable_name)]
 OptionalName = Annotated[Name | None, BeforeValidator(_blank_is_none)]
 OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_is_none)]
 RoleArn = Annotated[Name, AfterValidator(_role_arn)]
+Resource = Annotated[Name, RESOURCE]
 
 
 class _Table(BaseModel):
@@ -81,7 +91,7 @@ class _Table(BaseModel):
 
 
 class AwsConfig(_Table):
-    region: Name = Field(description="the AWS region, e.g. us-east-2")
+    region: Resource = Field(description="the AWS region, e.g. us-east-2")
     profile: OptionalName = Field(None, description="a named AWS profile")
     role_arn: Annotated[RoleArn | None, BeforeValidator(_blank_is_none)] = Field(
         None, description="a role to assume and read as, e.g. in another account"
@@ -90,38 +100,40 @@ class AwsConfig(_Table):
 
 
 class EcsConfig(_Table):
-    cluster: Name = Field(description="the ECS cluster name")
-    service: Name = Field(description="the ECS service name")
-    task_family: Name = Field(description="the task definition family")
-    log_group: Name = Field(description="the CloudWatch log group of the tasks")
+    cluster: Resource = Field(description="the ECS cluster name")
+    service: Resource = Field(description="the ECS service name")
+    task_family: Resource = Field(description="the task definition family")
+    log_group: Resource = Field(description="the CloudWatch log group of the tasks")
     required_env: list[Name] = Field(
         [], description="variables the essential container must have (plain or secret)"
     )
 
 
 class AlbConfig(_Table):
-    name: Name = Field(description="the load balancer name")
-    dimension: OptionalName = Field(None, description="the CloudWatch LoadBalancer dimension")
-    target_group: Name = Field(description="the target group name")
+    name: Resource = Field(description="the load balancer name")
+    dimension: Annotated[OptionalName, RESOURCE] = Field(
+        None, description="the CloudWatch LoadBalancer dimension"
+    )
+    target_group: Resource = Field(description="the target group name")
 
 
 class RdsConfig(_Table):
-    instance: Name = Field(description="the RDS DB instance identifier")
+    instance: Resource = Field(description="the RDS DB instance identifier")
 
 
 class CacheConfig(_Table):
-    cluster: Name = Field(description="the ElastiCache cluster id")
+    cluster: Resource = Field(description="the ElastiCache cluster id")
 
 
 class AlarmsConfig(_Table):
-    alb_unhealthy_targets: Name = Field(description="the alarm for unhealthy ALB targets")
-    application_errors_high: Name = Field(description="the alarm for a high error rate")
-    rds_cpu_high: Name = Field(description="the alarm for high RDS CPU")
-    alb_high_response_time: Name = Field(description="the alarm for slow ALB responses")
+    alb_unhealthy_targets: Resource = Field(description="the alarm for unhealthy ALB targets")
+    application_errors_high: Resource = Field(description="the alarm for a high error rate")
+    rds_cpu_high: Resource = Field(description="the alarm for high RDS CPU")
+    alb_high_response_time: Resource = Field(description="the alarm for slow ALB responses")
 
 
 class CloudWatchConfig(_Table):
-    dashboard: Name = Field(description="the CloudWatch dashboard name")
+    dashboard: Resource = Field(description="the CloudWatch dashboard name")
 
 
 class AppConfig(_Table):
@@ -133,16 +145,16 @@ class AppConfig(_Table):
 
 
 class SentryConfig(_Table):
-    org: Name = Field(description="the Sentry organization slug")
+    org: Resource = Field(description="the Sentry organization slug")
     api_base: Url = Field("https://sentry.io/api/0", description="the Sentry API base URL")
     token_env: EnvName = Field("SENTRY_AUTH_TOKEN", description="the variable holding the token")
 
 
 class GithubConfig(_Table):
-    repo: Annotated[Name, AfterValidator(_owner_and_name)] = Field(
+    repo: Annotated[Resource, AfterValidator(_owner_and_name)] = Field(
         description="the repository, owner/name"
     )
-    workflow: Name = Field(description="the deploy workflow file, e.g. backend-deploy.yml")
+    workflow: Resource = Field(description="the deploy workflow file, e.g. backend-deploy.yml")
     api_base: Url = Field("https://api.github.com", description="the GitHub API base URL")
     token_env: EnvName = Field("GITHUB_TOKEN", description="the variable holding the token")
 
@@ -230,16 +242,20 @@ class Target(_Table):
         return (os.environ.get(section.token_env) or None) if section else None
 
     def names(self) -> dict[str, str]:
-        """Every resource name as ``"ecs.cluster" -> value``, to fill the runbook's commands."""
-        found = {"aws.region": self.aws.region}
-        for section in ("ecs", "alb", "rds", "cache", "alarms", "cloudwatch"):
-            for key, value in getattr(self, section) or ():
-                if isinstance(value, str):
+        """Every resource name as ``"ecs.cluster" -> value``, to fill the runbook's commands.
+
+        Walks the tables for fields marked as resources, so a name added to a table is
+        filled in without being listed here too.
+        """
+        found: dict[str, str] = {}
+        for section in type(self).model_fields:
+            table = getattr(self, section)
+            if not isinstance(table, _Table):
+                continue
+            for key, field in type(table).model_fields.items():
+                value = getattr(table, key)
+                if RESOURCE in field.metadata and isinstance(value, str):
                     found[f"{section}.{key}"] = value
-        if self.sentry:
-            found["sentry.org"] = self.sentry.org
-        if self.github:
-            found |= {"github.repo": self.github.repo, "github.workflow": self.github.workflow}
         return found
 
 

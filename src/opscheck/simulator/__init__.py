@@ -2,7 +2,8 @@
 
 The child owns moto's backends (faults edit them directly), so pytest, its xdist workers
 and the aws CLI all reach the simulation over HTTP on 127.0.0.1, through the same code
-as live AWS. It stops when the run ends: its standard input closes.
+as live AWS. It stops when the run ends: its standard input closes (or, for one forked
+by a fork server, `forkserver`, the connection it was asked on).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +21,10 @@ from urllib.parse import urlsplit
 from opscheck.target import Target
 
 READY_TIMEOUT_S = 60.0
+# Set by whoever runs a fork server (the test suite, a benchmark) to offer it to every
+# simulator started under it; see `opscheck.simulator.forkserver`. Unset, as for a user,
+# every start is cold.
+FORK_SERVER = "OPSCHECK_FORK_SERVER"
 
 
 def local_paths(target: Target) -> dict[str, str]:
@@ -43,11 +49,23 @@ class Simulator:
     http_url: str
     account: str
     credentials: dict[str, str]  # the read-only user's keys: moto enforces its policy
-    process: subprocess.Popen[str] | None = None
+    process: subprocess.Popen[str] | None = None  # a cold simulator's process
+    connection: socket.socket | None = None  # a forked one's line to it (see forkserver)
 
     @classmethod
     def start(cls, target: Target, catalog: Path, faults: list[str]) -> Simulator:
-        """Start the simulator for a simulated target and wait until it is seeded."""
+        """Start the simulator for a simulated target and wait until it is seeded.
+
+        Forked from the fork server `FORK_SERVER` offers, when it was seeded from this very
+        target and catalog; otherwise, or if it does not answer, started cold.
+        """
+        offered = os.environ.get(FORK_SERVER)
+        if offered:
+            from opscheck.simulator import forkserver
+
+            forked = forkserver.fork_if_offered(offered, target, catalog, faults)
+            if forked is not None:
+                return forked
         command = [
             sys.executable,
             "-m",
@@ -122,6 +140,18 @@ class Simulator:
         return target.model_copy(update=update)
 
     def stop(self) -> None:
+        """Stop the simulator this process started or was forked for; a joined one is left."""
+        if self.connection is not None:
+            # Hanging up stops it; its end closes when it has exited.
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(5)
+            try:
+                while self.connection.recv(4096):
+                    pass
+            except OSError:
+                pass
+            self.connection.close()
+            self.connection = None
         if self.process and self.process.poll() is None:
             assert self.process.stdin is not None
             self.process.stdin.close()

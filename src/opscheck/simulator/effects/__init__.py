@@ -1,7 +1,9 @@
-"""What faults can change, and how the healthy world is seeded beyond its base topology.
+"""What faults can change, and how the healthy world is seeded.
 
-Each module here registers effects (a fault key, the pydantic model of its value, and a
-function applying it to the world), seeds (functions run once on the healthy world),
+One module per evidence module (`opscheck.evidence`), named like it, so the code that
+stages a fault sits beside the code that makes that area healthy. Each module registers
+effects (a fault key, the pydantic model of its value, and a function applying it to the
+world), a seed (run once on the healthy world, after the seeds it names as `after`),
 finishers (run once all faults are staged) and answers (for AWS actions moto lacks).
 Modules are found by name, so a new area of the simulation is one new module.
 """
@@ -12,6 +14,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -21,9 +24,12 @@ from opscheck.simulator.world import World
 
 
 class Change(BaseModel):
-    """Base of every effect's model: strict about its keys."""
+    """Base of every effect's model: strict about its keys.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A field's docstring is its description in the fault file reference (`reference`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,15 @@ class Effect:
     apply: Callable[[World, Any, Fault], None]
 
 
+@dataclass(frozen=True)
+class Seed:
+    name: str
+    add: Callable[[World], None]
+    after: tuple[str, ...]  # seeds whose resources this one needs (a VPC before its ALB)
+
+
 EFFECTS: dict[str, Effect] = {}
-SEEDS: list[Callable[[World], None]] = []
+SEEDS: dict[str, Seed] = {}
 FINISHERS: list[Callable[[World], None]] = []
 # AWS query-protocol actions moto does not implement, answered by the simulator itself:
 # action -> function(world, params) returning the XML body of a 200 answer.
@@ -50,10 +63,38 @@ def effect(key: str, model: type[Change]) -> Callable[[Any], Any]:
     return register
 
 
-def seed(function: Callable[[World], None]) -> Callable[[World], None]:
-    """Register a function that adds to the healthy world after the base topology."""
-    SEEDS.append(function)
-    return function
+def seed(name: str, *, after: tuple[str, ...] = ()) -> Callable[[Any], Any]:
+    """Register `add(world)` as the seed `name`, run once the seeds it comes `after` have run.
+
+    The order is declared, not implied by module names: the ALB needs the VPC's subnets,
+    the ECS service needs the ALB's target group and the task definitions.
+    """
+
+    def register(add: Callable[[World], None]) -> Callable[[World], None]:
+        if name in SEEDS:
+            raise ValueError(f"seed '{name}' is registered twice")
+        SEEDS[name] = Seed(name, add, after)
+        return add
+
+    return register
+
+
+def seeds() -> list[Seed]:
+    """Every registered seed, each after the ones it names."""
+    unknown = {a for s in SEEDS.values() for a in s.after} - SEEDS.keys()
+    if unknown:
+        raise ValueError(f"seeds come after unknown seeds: {', '.join(sorted(unknown))}")
+    order = TopologicalSorter({s.name: s.after for s in SEEDS.values()})
+    try:
+        return [SEEDS[name] for name in order.static_order()]
+    except CycleError as error:
+        raise ValueError(f"seeds wait on each other: {error.args[1]}") from None
+
+
+def seed_world(world: World) -> None:
+    """Make the world a healthy production: every seed, in order."""
+    for each in seeds():
+        each.add(world)
 
 
 def finish(function: Callable[[World], None]) -> Callable[[World], None]:
@@ -73,6 +114,7 @@ def answer(action: str) -> Callable[[Any], Any]:
 
 
 def load_all() -> None:
+    """Import every effects module, which registers its effects, seed and answers."""
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
 

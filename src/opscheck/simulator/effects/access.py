@@ -27,7 +27,10 @@ SIGNING_NAMES = {"cloudwatch": "monitoring"}
 
 
 class PermissionsChange(Change):
-    deny: tuple[str, ...]  # IAM actions left out of the user's policy
+    """IAM actions the read-only user is not granted, so the checks needing them cannot look."""
+
+    deny: tuple[str, ...]
+    """IAM actions left out of the user's policy."""
 
 
 @effect("permissions", PermissionsChange)

@@ -1,4 +1,5 @@
-"""Cache effects: the Redis cluster of [cache], seeded available, put in another status.
+"""ElastiCache: the Redis cluster of [cache], seeded available, put in another status
+(evidence: `cache`).
 
 moto's ElastiCache clusters are `available` at once and stay so; other statuses are set
 on its backend, in the simulator's process. The cache's metrics are `metrics` effects.
@@ -13,7 +14,7 @@ from opscheck.simulator.effects import Change, effect, seed
 from opscheck.simulator.world import ACCOUNT, World
 
 
-@seed
+@seed("cache")
 def redis_cluster(world: World) -> None:
     if world.target.cache is None:
         return
@@ -27,7 +28,10 @@ def redis_cluster(world: World) -> None:
 
 
 class CacheClusterChange(Change):
+    """The Redis cluster put in another status."""
+
     status: str
+    """The cluster status, e.g. `snapshotting` or `incompatible-network`."""
 
 
 @effect("cache_cluster", CacheClusterChange)

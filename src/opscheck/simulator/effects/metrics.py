@@ -1,4 +1,5 @@
-"""Metric effects: the hour of CloudWatch datapoints behind every series the checks read.
+"""CloudWatch metrics: the hour of datapoints behind every series the checks read
+(evidence: `metrics`).
 
 The healthy world has a steady hour of each series; a fault overwrites the last minutes
 of some of them. Nothing is written until every fault is staged (moto cannot delete a
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from moto.cloudwatch.models import Statistics
 
@@ -50,19 +51,24 @@ def _statistic(stats: Statistics, stat: str) -> Any:
 Statistics.get_statistics_for_type = _statistic  # type: ignore[method-assign]
 
 
-@seed
+@seed("metrics")
 def steady_hour(world: World) -> None:
     for key, value in HEALTHY.items():
         world.series[key] = [value] * WINDOW_MINUTES
 
 
 class SeriesChange(Change):
-    value: float | None = None  # None: no datapoints at all in those minutes
+    value: float | None = None
+    """The value of each of those minutes; left out: no datapoints at all."""
     minutes: int = 5
+    """How many of the hour's last minutes take that value."""
 
 
 class MetricsChange(Change):
+    """One table per series to change, named like a series the metrics evidence reads."""
+
     model_config = Change.model_config | {"extra": "allow"}
+    ENTRY: ClassVar[type[Change]] = SeriesChange  # what each series' table holds
 
     def changes(self) -> dict[str, SeriesChange]:
         return {k: SeriesChange.model_validate(v) for k, v in (self.model_extra or {}).items()}

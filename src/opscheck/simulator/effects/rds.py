@@ -1,4 +1,5 @@
-"""RDS effects: the DB instance's status and settings, its events, snapshots and maintenance.
+"""RDS: the DB instance's status and settings, its events, snapshots and maintenance
+(evidence: `rds`).
 
 moto creates the instance `available` at once, records only creation and backup events,
 keeps an automated snapshot whatever the retention, and does not implement
@@ -42,10 +43,23 @@ def _add_event(world: World, message: str, categories: list[str], minutes_ago: f
     _backend(world).events.append(event)
 
 
-@seed
+@seed("rds")
 def healthy_database(world: World) -> None:
-    """Storage autoscaling with headroom, last night's backup, and only benign recent events."""
-    world.client("rds").modify_db_instance(
+    """Multi-AZ PostgreSQL with storage autoscaling and headroom, last night's backup, and
+    only benign recent events."""
+    rds = world.client("rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier=world.target.rds.instance,
+        DBInstanceClass="db.t4g.medium",
+        Engine="postgres",
+        AllocatedStorage=50,
+        MasterUsername="saaspe",
+        MasterUserPassword="simulated-only",
+        BackupRetentionPeriod=7,
+        MultiAZ=True,
+        DeletionProtection=True,
+    )
+    rds.modify_db_instance(
         DBInstanceIdentifier=world.target.rds.instance,
         MaxAllocatedStorage=HEALTHY_MAX_STORAGE_GIB,
         ApplyImmediately=True,
@@ -63,9 +77,14 @@ def healthy_database(world: World) -> None:
 
 
 class RdsChange(Change):
+    """The DB instance's status and settings."""
+
     status: str | None = None
+    """The instance status, e.g. `storage-full` or `rebooting`."""
     allocated_storage: int | None = None
-    max_allocated_storage: int | None = None  # 0 turns storage autoscaling off
+    """Allocated storage in GiB."""
+    max_allocated_storage: int | None = None
+    """The storage autoscaling ceiling in GiB; 0 turns autoscaling off."""
     multi_az: bool | None = None
     backup_retention: int | None = None
     deletion_protection: bool | None = None
@@ -91,8 +110,11 @@ def change_instance(world: World, change: RdsChange, fault: Fault) -> None:
 
 class EventChange(Change):
     message: str
+    """The event message, as RDS writes it."""
     categories: list[str]
+    """Its categories, e.g. `failover`, `maintenance`."""
     minutes_ago: float = 5
+    """How long ago."""
 
 
 class EventsChange(RootModel[list[EventChange]]):
@@ -106,8 +128,12 @@ def add_events(world: World, change: EventsChange, fault: Fault) -> None:
 
 
 class SnapshotsChange(Change):
-    newest_hours_ago: float | None = None  # backdate every snapshot to this age
-    none: bool = False  # delete every snapshot
+    """The DB instance's snapshots."""
+
+    newest_hours_ago: float | None = None
+    """Backdate every snapshot to this age."""
+    none: bool = False
+    """Delete every snapshot."""
 
 
 @effect("rds_snapshots", SnapshotsChange)
@@ -123,10 +149,15 @@ def change_snapshots(world: World, change: SnapshotsChange, fault: Fault) -> Non
 
 class MaintenanceChange(Change):
     action: str = "system-update"
+    """The pending action."""
     description: str = "New Operating System update is available"
-    apply_in_days: float | None = 2  # AutoAppliedAfterDate; None: no date set
-    forced_in_days: float | None = None  # ForcedApplyDate
+    """Its description."""
+    apply_in_days: float | None = 2
+    """Days until its AutoAppliedAfterDate."""
+    forced_in_days: float | None = None
+    """Days until its ForcedApplyDate; left out: none."""
     opt_in_status: str | None = None
+    """Its OptInStatus."""
 
 
 class MaintenanceChanges(RootModel[list[MaintenanceChange]]):

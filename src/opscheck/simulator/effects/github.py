@@ -1,9 +1,9 @@
-"""Deployment effects: the deploy workflow's runs on GitHub, ECS rollouts, the running revision.
+"""GitHub Actions: the deploy workflow's runs and their jobs (evidence: `github`).
 
 The healthy world's deploy workflow has a few weeks of runs, the newest successful. The
 GitHub REST answers (runs of the workflow, jobs of a run) are served by the simulator's
-HTTP side under `world.paths["github"]`. ECS rollouts are edited on moto's backend (its
-API cannot fail or time a deployment), and so is the configuration of the running revision.
+HTTP side under `world.paths["github"]`. A fault fails the newest run at a step, stops
+the runs, or makes the API refuse the token.
 """
 
 from __future__ import annotations
@@ -12,18 +12,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moto.core.utils import utcnow
-from moto.ecs.models import ecs_backends
-
 from opscheck.simulator.catalog import Fault
 from opscheck.simulator.effects import Change, effect, seed
-from opscheck.simulator.world import (
-    ACCOUNT,
-    RUNNING_TASKS,
-    Response,
-    World,
-    register_revision,
-)
+from opscheck.simulator.world import Response, World
 
 FIRST_RUN_ID = 11873204410
 JOBS = {
@@ -47,32 +38,19 @@ HISTORY = (
     (9.2, "failure"),
     (16.0, "success"),
 )
-ROLLOUT_TAG = "4d5e6f7"
 
 
 class DeployRunsChange(Change):
-    status: int | None = None  # every GitHub API answer gets this HTTP status (401, 403, 404)
-    failed_job: str | None = None  # the newest run failed in this job ("test" or "deploy")
-    failed_step: str | None = None  # ... at this step of it
-    days_since_last_run: float | None = None  # no run since: the newest run is this old
+    """The deploy workflow's runs on GitHub."""
 
-
-class RolloutChange(Change):
-    state: str  # the new PRIMARY deployment's rolloutState: IN_PROGRESS, FAILED, COMPLETED
-    started_minutes_ago: float = 5
-    running: int = 0  # tasks of the new deployment running (the old one keeps its own)
-    failed_tasks: int = 0
-
-
-class RevisionChange(Change):
-    health_check: bool = True  # False: no container health check
-    limits: bool = True  # False: for EC2, with no CPU and only a soft memory reservation
-    without_env: tuple[str, ...] = ()  # variables (plain or secret) left out
-    plain_env: tuple[str, ...] = ()  # variables added to the plain environment
-
-
-class TargetGroupHealthCheckChange(Change):
-    enabled: bool
+    status: int | None = None
+    """Every GitHub API answer gets this HTTP status (401, 403, 404)."""
+    failed_job: str | None = None
+    """The newest run failed in this job ("test" or "deploy")."""
+    failed_step: str | None = None
+    """The step of that job that failed."""
+    days_since_last_run: float | None = None
+    """No run since: the newest run is this many days old."""
 
 
 def _iso(moment: datetime) -> str:
@@ -181,92 +159,11 @@ def _publish(world: World, change: DeployRunsChange) -> None:
             world.responses[path] = Response(change.status, body)
 
 
-@seed
+@seed("github")
 def deploy_history(world: World) -> None:
     _publish(world, DeployRunsChange())
-
-
-@seed
-def steady_revision(world: World) -> None:
-    """The running revision was deployed two days ago, as in a steady production."""
-    _service(world).deployments[0]["createdAt"] = utcnow() - timedelta(days=2)
 
 
 @effect("deploy_runs", DeployRunsChange)
 def change_deploy_runs(world: World, change: DeployRunsChange, fault: Fault) -> None:
     _publish(world, change)
-
-
-def _service(world: World) -> Any:
-    backend = ecs_backends[ACCOUNT][world.target.aws.region]
-    return backend.services[f"{world.target.ecs.cluster}:{world.target.ecs.service}"]
-
-
-@effect("rollout", RolloutChange)
-def start_rollout(world: World, change: RolloutChange, fault: Fault) -> None:
-    """A new revision deployed beside the old one, which keeps serving while it rolls out."""
-    service = _service(world)
-    revision = register_revision(world, ROLLOUT_TAG)
-    old = dict(service.deployments[0], status="ACTIVE", desiredCount=RUNNING_TASKS)
-    started = utcnow() - timedelta(minutes=change.started_minutes_ago)
-    new_id = f"{old['id']}7"
-    reasons = {
-        "FAILED": "ECS deployment circuit breaker: tasks failed to start.",
-        "IN_PROGRESS": f"ECS deployment {new_id} in progress.",
-        "COMPLETED": f"ECS deployment {new_id} completed.",
-    }
-    primary = dict(
-        old,
-        id=new_id,
-        status="PRIMARY",
-        taskDefinition=revision,
-        desiredCount=service.desired_count,
-        runningCount=change.running,
-        pendingCount=max(service.desired_count - change.running, 0),
-        failedTasks=change.failed_tasks,
-        rolloutState=change.state,
-        rolloutStateReason=reasons.get(change.state, change.state),
-        createdAt=started,
-        updatedAt=utcnow(),
-    )
-    service.deployments = [primary, old]
-    service.task_definition = revision
-    service.running_count = old["runningCount"] + change.running
-
-
-@effect("revision", RevisionChange)
-def change_revision(world: World, change: RevisionChange, fault: Fault) -> None:
-    """Change the revision the service runs, as if it had been registered that way.
-
-    Edited in moto's backend rather than registered anew: a new revision would also make
-    the runbook's hard-coded rollback revision stale, a finding of another section.
-    moto also refuses a container with only a memoryReservation, which AWS accepts on EC2.
-    """
-    backend = ecs_backends[ACCOUNT][world.target.aws.region]
-    stored = backend.describe_task_definition(_service(world).task_definition)
-    definition = stored.container_definitions[0]
-    if not change.health_check:
-        definition.pop("healthCheck", None)
-    if not change.limits:
-        # Fargate requires task-level sizes; a definition without them is one for EC2.
-        stored.cpu = stored.memory = None
-        stored.requires_compatibilities = ["EC2"]
-        stored.compatibilities = ["EC2"]
-        definition["cpu"] = 0
-        definition.pop("memory", None)
-        definition["memoryReservation"] = 512
-    drop = set(change.without_env)
-    definition["environment"] = [e for e in definition["environment"] if e["name"] not in drop]
-    definition["environment"] += [
-        {"name": name, "value": "simulated-plain-value"} for name in change.plain_env
-    ]
-    definition["secrets"] = [s for s in definition["secrets"] if s["name"] not in drop]
-
-
-@effect("target_group_health_check", TargetGroupHealthCheckChange)
-def change_target_group_health_check(
-    world: World, change: TargetGroupHealthCheckChange, fault: Fault
-) -> None:
-    world.client("elbv2").modify_target_group(
-        TargetGroupArn=world.target_group_arn, HealthCheckEnabled=change.enabled
-    )
