@@ -20,7 +20,14 @@ CONFIG_ERRORS = (
     "unable to pull secrets",
 )
 OOM_EXIT_CODE = 137  # SIGKILL: from the OOM killer, unless ECS itself was stopping the task
-STOPPED_BY_ECS = ("ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption")
+# Stops ECS itself began: a container that ignores SIGTERM is then killed with 137 too.
+STOPPED_BY_ECS = (
+    "ServiceSchedulerInitiated",
+    "UserInitiated",
+    "SpotInterruption",
+    "TerminationNotice",
+    "InfrastructureHealth",
+)
 MAX_STOPPED_TASKS = 1000  # ten pages of ListTasks: ECS keeps stopped tasks for about an hour
 DESCRIBE_BATCH = 100  # DescribeTasks takes at most 100 task ARNs
 
