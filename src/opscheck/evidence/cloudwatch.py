@@ -6,7 +6,6 @@ from datetime import datetime
 
 from opscheck.evidence.base import Context, Model, source
 
-
 # Every alarm type DescribeAlarms knows (botocore's model) and the key its answer lists it under:
 # a log alarm asked for by name is no less an alarm.
 ALARM_TYPES = {
