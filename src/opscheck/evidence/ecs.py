@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -71,6 +72,14 @@ class DeploymentSettings(Model):
     alarms: tuple[str, ...] = ()
     alarms_enabled: bool = False
     alarms_rollback: bool = False
+
+    def minimum_healthy_tasks(self, desired: int) -> int:
+        """How many tasks ECS keeps running during a deployment: below that is real loss.
+
+        ECS's default for a rolling update is 100% (Amazon ECS, deployment configuration).
+        """
+        percent = 100 if self.minimum_healthy_percent is None else self.minimum_healthy_percent
+        return math.ceil(desired * percent / 100)
 
 
 class EcsService(Model):
