@@ -16,7 +16,9 @@ import pytest
 from opscheck import inconclusive
 from opscheck.evidence.taskdefs import revision_of
 
-pytestmark = [pytest.mark.runbook("rollback-procedures", severity="P1"), pytest.mark.readiness]
+# Readiness is advice, not an incident: a rollback path missing predicts trouble, it is not
+# trouble now. P2, so a deploy gate at --fail-on p1 reports it without blocking every deploy.
+pytestmark = [pytest.mark.runbook("rollback-procedures", severity="P2"), pytest.mark.readiness]
 
 TASK_DEFINITION = re.compile(r"--task-definition\s+(?P<family>[\w.-]+):(?P<revision>\d+)\b")
 
@@ -127,6 +129,7 @@ def test_recent_snapshot_exists(rds_snapshots, thresholds):
     )
 
 
+@pytest.mark.runbook("rollback-procedures", severity="P3")
 def test_deletion_protection_on(rds_instance):
     """A deleted instance takes its automated backups with it unless kept: with deletion
     protection off, one wrong command in an incident leaves nothing to roll back to."""
