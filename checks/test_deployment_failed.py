@@ -8,11 +8,12 @@ whether the tasks of the next deploy can start and stay up.
 """
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from opscheck import inconclusive
+from opscheck.verdicts import saw_every_stopped_task
 
 pytestmark = pytest.mark.runbook("deployment-failed")
 
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.runbook("deployment-failed")
 IMAGE_STEP = re.compile(r"docker|build|image|push", re.I)
 # ECS takes secrets from Secrets Manager or SSM: an ARN of either, or an SSM parameter name.
 SECRET_STORE = re.compile(r"^arn:[^:]+:(secretsmanager|ssm):")
+# A task still stopping has no stoppedAt yet: it is the latest.
+STILL_STOPPING = datetime.max.replace(tzinfo=UTC)
 # GitHub re-runs a workflow run only up to 30 days after its initial run.
 RERUN_WINDOW = timedelta(days=30)
 
@@ -140,6 +143,29 @@ def test_tasks_are_not_failing_to_start(ecs_service):
         f"failed to start in deployment {d.id} ({d.running} of {d.desired} running)"
         for d in failing
     ) + _latest_event(s)
+
+
+@pytest.mark.health
+def test_tasks_are_not_restarting_repeatedly(stopped_tasks, ecs_service, thresholds):
+    """'Tasks starting and stopping repeatedly', counted as it happens: tasks that reached
+    RUNNING and then exited, or that the load balancer's health check had killed. ECS's
+    failedTasks misses them: it counts only consecutive failures to start, and resets once
+    one task runs. While nothing runs at all, scenario 1 (P0) reports the outage."""
+    s, stopped = ecs_service, stopped_tasks
+    if s.status == "MISSING":
+        inconclusive(f"service {s.name} does not exist ({s.missing_reason}): no tasks")
+    if s.running == 0:
+        return
+    crashed, limit = stopped.abnormal, thresholds.max_abnormal_stops
+    kinds = ", ".join(f"{n} {kind}" for kind, n in stopped.abnormal_by_kind().items())
+    if len(crashed) > limit:
+        latest = max(crashed, key=lambda t: t.stopped_at or STILL_STOPPING)
+        raise AssertionError(
+            f"{len(crashed)} tasks of {s.name} crashed or were killed in the last "
+            f"{stopped.window_minutes} min ({kinds}; at most {limit} expected) while "
+            f"{s.running} of {s.desired} run; latest: {latest.summary()}"
+        )
+    saw_every_stopped_task(stopped, "crashed or were killed")
 
 
 def _latest_event(service):

@@ -168,6 +168,9 @@ class ThresholdsConfig(_Table):
 
     min_running_tasks: int = Field(1, ge=0, description="running tasks must reach this too")
     stopped_task_window_minutes: int = Field(60, ge=1, description="how far back stops count")
+    max_abnormal_stops: int = Field(
+        3, ge=0, description="tasks that may crash or be killed in that window"
+    )
     # Runbook: P1 "High error rate (>10% requests)", P2 "elevated error rate (>5%)".
     error_rate_p1: Fraction = Field(0.10, description="5xx share of requests that is P1")
     error_rate_p2: Fraction = Field(0.05, description="5xx share of requests that is P2")

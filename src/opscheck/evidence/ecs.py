@@ -231,6 +231,29 @@ class StoppedTask(Model):
     def failed_on_configuration(self) -> bool:
         return any(marker in self.reasons for marker in CONFIG_ERRORS)
 
+    @property
+    def stop_kind(self) -> str | None:
+        """Why a task ended abnormally, in the runbook's terms; None for a routine stop.
+
+        ECS stops a task that fails its ELB or container health checks itself
+        (ServiceSchedulerInitiated), so the reason, not only the stop code, tells.
+        """
+        if self.failed_to_pull_image:
+            return "image pull"
+        if self.killed_out_of_memory:
+            return "out of memory"
+        if self.failed_on_configuration:
+            return "configuration"
+        if "failed ELB health checks" in self.reasons:
+            return "ELB health check"
+        if "failed container health checks" in self.reasons:
+            return "container health check"
+        if self.stop_code == "EssentialContainerExited":
+            return "essential container exited"
+        if self.stop_code == "TaskFailedToStart":
+            return "failed to start"
+        return None
+
     def summary(self) -> str:
         codes = ", ".join(f"{c.name} exit {c.exit_code}" for c in self.containers if c.exit_code)
         return f"{self.revision} {self.stop_code or ''}: {self.reasons}" + (
@@ -242,6 +265,17 @@ class StoppedTasks(Model):
     service: str
     window_minutes: int
     tasks: tuple[StoppedTask, ...]
+
+    @property
+    def abnormal(self) -> tuple[StoppedTask, ...]:
+        """The tasks of the window that crashed or were killed, not stopped as routine."""
+        return tuple(t for t in self.tasks if t.stop_kind is not None)
+
+    def abnormal_by_kind(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for task in self.abnormal:
+            counts[task.stop_kind] = counts.get(task.stop_kind, 0) + 1  # type: ignore[index]
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
     # Set when the read stopped at MAX_STOPPED_TASKS with more pages left: then a check that
     # finds nothing wrong has not seen every task.
     cut_at: int | None = None
