@@ -4,6 +4,11 @@ The series are fetched for the last hour at a period per metric; checks narrow t
 the window the runbook speaks of ("in the last 5 minutes", "over the last hour"). A
 series with no datapoints is not zero: a check that needs it is inconclusive. The ALB's
 5xx counts are the exception: CloudWatch publishes them only when they are not zero.
+
+Only whole periods count. CloudWatch rounds StartTime down to the minute and publishes a
+minute's datapoint one to three minutes late, so the newest minutes are partial: the hour
+ends PUBLISH_DELAY before now, its start is aligned to the longest period, and a period
+that does not end by then is left out rather than read as a quiet one.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from opscheck.evidence.base import Context, Model, source
 from opscheck.target import Target
 
 WINDOW_MINUTES = 60
+PUBLISH_DELAY = timedelta(minutes=3)  # CloudWatch's newest datapoints arrive 1-3 min late
 Dimensions = Callable[[Target, str], dict[str, str] | None]
 
 
@@ -133,6 +139,16 @@ class Metrics(Model):
         return ErrorRate(requests=requests, target_5xx=target_5xx, elb_5xx=elb_5xx)
 
 
+def whole_periods(now: datetime) -> tuple[datetime, datetime]:
+    """The hour to ask for: ending PUBLISH_DELAY before now on a minute, starting on a
+    multiple of the longest period, so every period asked for is one CloudWatch aggregates."""
+    end = (now - PUBLISH_DELAY).replace(second=0, microsecond=0)
+    longest = max(q.period_s for q in QUERIES)
+    start = end - timedelta(minutes=WINDOW_MINUTES)
+    start -= timedelta(seconds=int(start.timestamp()) % longest)
+    return start, end
+
+
 def series_fact(values: tuple[float, ...]) -> str:
     """A series as a check's fact `series`, which reports draw as a sparkline."""
     return ",".join(f"{v:.4g}" for v in values)
@@ -160,7 +176,7 @@ def metrics(ctx: Context) -> Metrics:
     lb = load_balancer_dimension(ctx)
     wanted = {q.key: (q, q.dimensions(ctx.target, lb)) for q in QUERIES}
     wanted = {k: (q, d) for k, (q, d) in wanted.items() if d is not None}
-    start, end = ctx.now - timedelta(minutes=WINDOW_MINUTES), ctx.now
+    start, end = whole_periods(ctx.now)
     queries = [
         {
             "Id": key,
@@ -186,7 +202,11 @@ def metrics(ctx: Context) -> Metrics:
             found[result["Id"]][1].extend(result["Values"])
     series = {}
     for key, (q, dims) in wanted.items():
-        pairs = sorted(zip(*found[key], strict=True))
+        pairs = [
+            (t, v)
+            for t, v in sorted(zip(*found[key], strict=True))
+            if t + timedelta(seconds=q.period_s) <= end  # a period not over is not read
+        ]
         series[key] = Series(
             key=key,
             namespace=q.namespace,

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from moto.cloudwatch.models import Statistics
 
-from opscheck.evidence.metrics import QUERIES, WINDOW_MINUTES
+from opscheck.evidence.metrics import PUBLISH_DELAY, QUERIES, WINDOW_MINUTES
 from opscheck.simulator.catalog import Fault
 from opscheck.simulator.effects import Change, effect, finish, seed
 from opscheck.simulator.world import World
@@ -90,14 +90,18 @@ def change_metrics(world: World, change: MetricsChange, fault: Fault) -> None:
 def publish(world: World) -> None:
     lb = world.load_balancer_dimension
     queries = {q.key: q for q in QUERIES}
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    # What CloudWatch holds now: the minutes up to its publishing delay ago, so a fault's
+    # last minutes are the newest a reader can see.
+    now = (datetime.now(UTC) - PUBLISH_DELAY).replace(second=0, microsecond=0)
     data: dict[str, list[dict[str, Any]]] = {}
     for key, values in world.series.items():
         q = queries[key]
         dims = q.dimensions(world.target, lb)
         if dims is None:
             continue
-        for minute, value in enumerate(values):
+        # One minute more, a copy of the last: a read that starts in the next minute still
+        # finds the fault's last minutes whole, as CloudWatch would have them by then.
+        for minute, value in enumerate([*values, values[-1]]):
             if value is None:
                 continue
             data.setdefault(q.namespace, []).append(
