@@ -194,6 +194,9 @@ class ThresholdsConfig(_Table):
     snapshot_max_age_hours: float = Field(
         24.0, gt=0, description="newest snapshot at most, beyond the backup window"
     )
+    p95_min_requests: int = Field(
+        20, ge=1, description="requests a 5-minute period needs for its p95 to be graded"
+    )
     restorable_within_minutes: int = Field(
         15, gt=0, description="point-in-time restore reaches at least this close to now"
     )
