@@ -33,7 +33,8 @@ def test_error_rate_is_low(metrics, thresholds, fact):
     """The severity table: 'High error rate (>10% requests)' is P1, 'elevated (>5%)' is P2.
 
     5xx answers from the targets and from the load balancer itself (a 502/503/504 when no
-    target answers) over the ALB's requests of the last 5 minutes.
+    target answers) over every answer of the last 5 minutes: RequestCount leaves out the
+    503s the load balancer gives when it has no target, so those are added to it.
     """
     for key in ERROR_RATE_SERIES:
         window(metrics, key, ERROR_RATE_MINUTES)  # inconclusive when a series has nothing to read
@@ -48,7 +49,7 @@ def test_error_rate_is_low(metrics, thresholds, fact):
     # The hour of target 5xx counts, drawn as a sparkline in the Markdown summary.
     fact("series", series_fact(metrics.series["alb_target_5xx"].values))
     message = (
-        f"{lb}: {rate:.1%} of {counted.requests:.0f} requests answered 5xx in the last "
+        f"{lb}: {rate:.1%} of {counted.responses:.0f} requests answered 5xx in the last "
         f"{ERROR_RATE_MINUTES} min ({counted.target_5xx:.0f} from targets, "
         f"{counted.elb_5xx:.0f} from the load balancer); "
         f"P1 above {thresholds.error_rate_p1:.0%}, P2 above {thresholds.error_rate_p2:.0%}"

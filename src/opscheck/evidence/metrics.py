@@ -58,6 +58,9 @@ QUERIES = (
         "alb_target_5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", 60, _alb, True
     ),
     Query("alb_elb_5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", 60, _alb, True),
+    # RequestCount counts only requests for which a target was chosen: the 503s the load
+    # balancer answers itself when no target is healthy are not in it.
+    Query("alb_elb_503", "AWS/ApplicationELB", "HTTPCode_ELB_503_Count", "Sum", 60, _alb, True),
     Query("alb_response_time_p95", "AWS/ApplicationELB", "TargetResponseTime", "p95", 300, _alb),
     Query("rds_cpu", "AWS/RDS", "CPUUtilization", "Average", 300, _rds),
     Query("rds_free_storage", "AWS/RDS", "FreeStorageSpace", "Minimum", 300, _rds),
@@ -107,13 +110,23 @@ class ErrorRate:
     requests: float
     target_5xx: float
     elb_5xx: float
+    elb_503: float = 0.0  # of elb_5xx, those no target was chosen for: not in `requests`
+
+    @property
+    def responses(self) -> float:
+        """Every answer the load balancer gave: counted requests and its own 503s."""
+        return self.requests + self.elb_503
 
     @property
     def share(self) -> float | None:
-        """The share of requests answered 5xx; None when no request was counted."""
-        if self.requests <= 0:
+        """The share of all answers that were 5xx; None when the load balancer gave none.
+
+        Every request refused with a 503 (no healthy target) is a share of 100%, not a
+        division by no requests.
+        """
+        if self.responses <= 0:
             return None
-        return (self.target_5xx + self.elb_5xx) / self.requests
+        return min((self.target_5xx + self.elb_5xx) / self.responses, 1.0)
 
 
 class Metrics(Model):
@@ -136,7 +149,9 @@ class Metrics(Model):
         requests, target_5xx, elb_5xx = (
             sum(self.series[key].between(since, until)) for key in ERROR_RATE_SERIES
         )
-        return ErrorRate(requests=requests, target_5xx=target_5xx, elb_5xx=elb_5xx)
+        refused = self.series.get("alb_elb_503")  # absent from evidence saved before it was read
+        elb_503 = sum(refused.between(since, until)) if refused else 0.0
+        return ErrorRate(requests=requests, target_5xx=target_5xx, elb_5xx=elb_5xx, elb_503=elb_503)
 
 
 def whole_periods(now: datetime) -> tuple[datetime, datetime]:
