@@ -11,7 +11,7 @@ import requests
 from opscheck.aws import ReadOnlySession
 from opscheck.evidence import Context, Unavailable, gather, read_actions
 from opscheck.target import load
-from tests.conftest import ROOT, Reply, StartServer
+from tests.helpers import ROOT, Reply, StartServer
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 TARGET = load("simulated", ROOT)

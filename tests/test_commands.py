@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opscheck.commands import fill
 from opscheck.target import load
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PRODUCTION = load("production", ROOT)
 ROLLBACK = (

@@ -11,7 +11,7 @@ import os
 import boto3
 
 from opscheck.target import load
-from tests.conftest import ROOT, run_checks, simulator
+from tests.helpers import ROOT, run_checks, simulator
 
 PRODUCTION = load("production", ROOT)
 OTHER_ACCOUNT = "111122223333"

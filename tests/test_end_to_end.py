@@ -14,7 +14,7 @@ import pytest
 
 from opscheck.runbook import load as load_runbook
 from opscheck.simulator.catalog import load as load_catalog
-from tests.conftest import ROOT, run_checks, simulator
+from tests.helpers import ROOT, run_checks, simulator
 
 CATALOG = load_catalog(ROOT / "fixtures/faults")
 # Findings of every run, healthy or not, that are true of this repository itself.

@@ -15,7 +15,7 @@ from opscheck.reports import RunContext, github, incident, markdown, summary
 from opscheck.reports.write import write_all
 from opscheck.runbook import load as load_runbook
 from opscheck.target import load as load_target
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 RUNBOOK = replace(
     load_runbook(ROOT / "runbook/incident-response.md"), path="runbook/incident-response.md"

@@ -249,7 +249,7 @@ def test_ctrl_c_stops_a_hanging_evidence_pass_at_once(project, local_server, tmp
     import sys
     import time
 
-    from tests.conftest import Reply
+    from tests.helpers import Reply
 
     write_check(project, MAPPED)
     hanging = local_server(lambda request: Reply(body={}, delay_s=60))

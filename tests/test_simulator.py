@@ -23,7 +23,7 @@ from opscheck.simulator import FORK_SERVER, Simulator, SimulatorError, effects
 from opscheck.simulator.catalog import load as load_catalog
 from opscheck.simulator.forkserver import ForkServer, fork_if_offered
 from opscheck.target import load
-from tests.conftest import ROOT, run_checks, simulator
+from tests.helpers import ROOT, run_checks, simulator
 
 TARGET = load("simulated", ROOT)
 
