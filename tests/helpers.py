@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # the clock of hand-built evidence
 CREDENTIALS = {"aws_access_key_id": "x", "aws_secret_access_key": "x"}
 SIMULATED: Target = load("simulated", ROOT)
+PRODUCTION: Target = load("production", ROOT)
 THRESHOLDS = SIMULATED.thresholds
 SERVICE = SIMULATED.ecs.service
 TASK_DEFINITION = "arn:aws:ecs:us-east-2:123456789012:task-definition/saaspe-production-backend"
@@ -99,6 +100,17 @@ class Outcome:
 
     def named(self, outcome: str) -> set[str]:
         return {name for name, c in self.checks.items() if c.outcome == outcome}
+
+
+# A check mapped to scenario 1, as a team writes one: for pytester projects (`project`).
+MAPPED = """
+import pytest
+
+@pytest.mark.runbook("all-ecs-tasks-down")
+@pytest.mark.health
+def test_service(ecs_service):
+    assert ecs_service.status == "ACTIVE"
+"""
 
 
 def simulator(faults: list[str] | tuple[str, ...] = ()) -> Simulator:

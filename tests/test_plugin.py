@@ -6,16 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import Reply
-
-MAPPED = """
-import pytest
-
-@pytest.mark.runbook("all-ecs-tasks-down")
-@pytest.mark.health
-def test_service(ecs_service):
-    assert ecs_service.status == "ACTIVE"
-"""
+from tests.helpers import MAPPED, Reply
 
 
 def write_check(project: pytest.Pytester, source: str) -> None:
