@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from opscheck import fail
 from opscheck.verdicts import not_firing, saw_every_stopped_task
 
 pytestmark = pytest.mark.runbook("all-ecs-tasks-down")
@@ -23,35 +24,60 @@ def test_service_is_active(ecs_service):
 
 
 @pytest.mark.health
+@pytest.mark.runbook("all-ecs-tasks-down", severity=("P0", "P1", "P2"))
 def test_running_tasks_meet_desired(ecs_service, thresholds):
-    """'No running tasks in ECS' is the runbook's symptom; fewer than desired is its beginning."""
+    """'No running tasks in ECS' is the runbook's outage (P0). Fewer than desired while some
+    still run is lost capacity, not an outage: P1 below the deployment's minimum healthy
+    percent (what ECS itself keeps running during a deployment), P2 at or above it."""
     s = ecs_service
-    assert s.desired >= thresholds.min_running_tasks, (
-        f"{s.name} wants {s.desired} tasks (at least {thresholds.min_running_tasks} expected): "
-        "the service is scaled down"
-    )
-    assert s.running >= s.desired, (
-        f"{s.name}: {s.running} of {s.desired} tasks running, {s.pending} pending"
-    )
+    if s.desired < thresholds.min_running_tasks:
+        fail(
+            f"{s.name} wants {s.desired} tasks (at least {thresholds.min_running_tasks} "
+            "expected): the service is scaled down",
+            "P0" if s.running == 0 else "P1",
+        )
+    counts = f"{s.name}: {s.running} of {s.desired} tasks running, {s.pending} pending"
+    if s.desired and s.running == 0:
+        fail(counts, "P0")
+    if s.running < s.desired:
+        floor = s.settings.minimum_healthy_tasks(s.desired)
+        severity = "P1" if s.running < floor else "P2"
+        fail(f"{counts}; its minimum healthy is {floor}", severity)
 
 
 @pytest.mark.health
+@pytest.mark.runbook("all-ecs-tasks-down", severity=("P0", "P1", "P2"))
 def test_targets_are_healthy(target_health, thresholds):
-    """Unhealthy or absent targets are why the ALB answers 503."""
+    """Unhealthy or absent targets are why the ALB answers 503: with none healthy it is the
+    runbook's outage (P0); with some, the healthy ones still serve: P1 when fewer than half
+    (or than the environment's minimum) are healthy, P2 otherwise."""
     th = target_health
-    assert th.exists, f"target group {th.target_group} does not exist"
-    bad = ", ".join(f"{t.id} {t.state} ({t.reason}: {t.description})" for t in th.unhealthy)
-    assert not th.unhealthy, f"{len(th.unhealthy)} of {len(th.targets)} targets not healthy: {bad}"
-    assert len(th.healthy) >= thresholds.min_running_tasks, (
-        f"{th.target_group} has {len(th.healthy)} healthy targets "
-        f"(at least {thresholds.min_running_tasks} expected): nothing to route requests to"
-    )
+    if not th.exists:
+        fail(f"target group {th.target_group} does not exist", "P0")
+    healthy, unhealthy = len(th.healthy), len(th.unhealthy)
+    if unhealthy:
+        bad = ", ".join(f"{t.id} {t.state} ({t.reason}: {t.description})" for t in th.unhealthy)
+        message = f"{unhealthy} of {len(th.targets)} targets not healthy: {bad}"
+        if healthy == 0:
+            fail(message, "P0")
+        weak = healthy < unhealthy or healthy < thresholds.min_running_tasks
+        fail(message, "P1" if weak else "P2")
+    if healthy < thresholds.min_running_tasks:
+        fail(
+            f"{th.target_group} has {healthy} healthy targets "
+            f"(at least {thresholds.min_running_tasks} expected): nothing to route requests to",
+            "P0" if healthy == 0 else "P1",
+        )
 
 
 @pytest.mark.health
-def test_unhealthy_targets_alarm_is_not_firing(alarms, target):
-    """The runbook's first symptom: CloudWatch alarm on unhealthy ALB targets."""
-    not_firing(alarms, target.alarms.alb_unhealthy_targets)
+@pytest.mark.runbook("all-ecs-tasks-down", severity=("P0", "P1"))
+def test_unhealthy_targets_alarm_is_not_firing(alarms, target, target_health):
+    """The runbook's first symptom: CloudWatch alarm on unhealthy ALB targets. It fires for
+    one unhealthy target as for all: an outage (P0) only when no target is healthy."""
+    serving = len(target_health.healthy) if target_health.exists else 0
+    note = f"{serving} of {len(target_health.targets)} targets still healthy" if serving else ""
+    not_firing(alarms, target.alarms.alb_unhealthy_targets, "P1" if serving else "P0", note)
 
 
 @pytest.mark.health

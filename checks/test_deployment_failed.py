@@ -156,7 +156,7 @@ def _essential(task_definitions):
 
 
 @pytest.mark.config
-@pytest.mark.runbook("deployment-failed", cause="health-check-failing")
+@pytest.mark.runbook("deployment-failed", cause="health-check-failing", severity="P3")
 def test_container_health_check_is_defined(task_definitions):
     """Cause 2, 'Health check failing': without a container health check, ECS cannot tell a
     hung task from a healthy one, and a deploy of a broken image looks healthy until the ALB
@@ -173,7 +173,7 @@ def test_container_health_check_is_defined(task_definitions):
 
 
 @pytest.mark.config
-@pytest.mark.runbook("deployment-failed", cause="health-check-failing")
+@pytest.mark.runbook("deployment-failed", cause="health-check-failing", severity="P2")
 def test_target_group_health_check_is_enabled(target_health):
     """Cause 2, 'Health check failing': the ALB's own health check must be on and ask a path,
     or a new task receives traffic whatever state it is in."""
@@ -189,7 +189,7 @@ def test_target_group_health_check_is_enabled(target_health):
 
 
 @pytest.mark.config
-@pytest.mark.runbook("deployment-failed", cause="resource-limits-exceeded")
+@pytest.mark.runbook("deployment-failed", cause="resource-limits-exceeded", severity="P2")
 def test_essential_containers_have_cpu_and_memory_limits(task_definitions):
     """Cause 4, 'Resource limits exceeded': a limit must exist to size against.
 
@@ -218,7 +218,8 @@ def test_essential_containers_have_cpu_and_memory_limits(task_definitions):
 def test_required_environment_is_set(task_definitions, target):
     """Cause 3, 'Configuration error': a variable the service needs that the task definition
     does not set makes every task of the deploy exit on start. Needed: [ecs] required_env,
-    as plain variables or secrets."""
+    as plain variables or secrets. The one configuration finding graded as the scenario (P1):
+    a revision without a variable its service needs fails on its first start."""
     required = target.ecs.required_env
     if not required:
         inconclusive(
@@ -238,7 +239,7 @@ def test_required_environment_is_set(task_definitions, target):
 
 
 @pytest.mark.config
-@pytest.mark.runbook("deployment-failed", cause="configuration-error")
+@pytest.mark.runbook("deployment-failed", cause="configuration-error", severity="P2")
 def test_secrets_come_from_a_secret_store(task_definitions):
     """Cause 3, 'Configuration error': secrets belong in Secrets Manager or SSM (`secrets`,
     resolved at start), never in plain `environment`, where anyone who can describe the task
@@ -263,7 +264,7 @@ def test_secrets_come_from_a_secret_store(task_definitions):
 
 
 @pytest.mark.readiness
-@pytest.mark.runbook("rollback-procedures", severity="P1")
+@pytest.mark.runbook("rollback-procedures", severity="P2")
 def test_a_successful_deploy_run_can_be_rerun(deploy_runs, fact):
     """Rollback 'Option 2: Via GitHub Actions': a successful deploy run exists to re-run.
 

@@ -16,7 +16,11 @@ import pytest
 from opscheck import inconclusive
 from opscheck.evidence.taskdefs import revision_of
 
-pytestmark = [pytest.mark.runbook("rollback-procedures", severity="P1"), pytest.mark.readiness]
+SNAPSHOT_MARGIN_HOURS = 1.0  # for a snapshot to become available after its window
+
+# Readiness is advice, not an incident: a rollback path missing predicts trouble, it is not
+# trouble now. P2, so a deploy gate at --fail-on p1 reports it without blocking every deploy.
+pytestmark = [pytest.mark.runbook("rollback-procedures", severity="P2"), pytest.mark.readiness]
 
 TASK_DEFINITION = re.compile(r"--task-definition\s+(?P<family>[\w.-]+):(?P<revision>\d+)\b")
 
@@ -115,8 +119,11 @@ def test_automated_backups_retained(rds_instance, thresholds):
 
 def test_recent_snapshot_exists(rds_snapshots, thresholds):
     """`db restore --snapshot <snapshot-id>` restores from a snapshot: a stale one loses the
-    data written since it was taken."""
-    snaps, limit = rds_snapshots, thresholds.snapshot_max_age_hours
+    data written since it was taken. Automated snapshots are daily, in the backup window: the
+    newest is allowed a day plus that window plus an hour to become available, or this would
+    fail every day from its 24th hour until the next backup finishes."""
+    snaps = rds_snapshots
+    limit = thresholds.snapshot_max_age_hours + snaps.backup_window_hours + SNAPSHOT_MARGIN_HOURS
     newest = snaps.newest
     assert newest is not None, f"DB instance {snaps.instance} has no available snapshot to restore"
     age = (snaps.read_at - newest.created_at).total_seconds() / 3600
@@ -127,6 +134,26 @@ def test_recent_snapshot_exists(rds_snapshots, thresholds):
     )
 
 
+def test_point_in_time_restore_is_current(rds_instance, thresholds):
+    """'Or restore from backup' to a point in time: RDS can restore up to its latest
+    restorable time, normally within the last five minutes; one far behind means the
+    transaction logs stopped reaching the backups."""
+    db = rds_instance
+    if db.missing:
+        inconclusive(f"DB instance {db.identifier} not found: no restore point to read")
+    if db.backup_retention_days == 0:
+        return  # no automated backups: test_automated_backups_retained says so
+    if db.latest_restorable_time is None or db.read_at is None:
+        inconclusive(f"RDS did not say how recent a restore of {db.identifier} can be")
+    behind = (db.read_at - db.latest_restorable_time).total_seconds() / 60
+    limit = thresholds.restorable_within_minutes
+    assert behind <= limit, (
+        f"DB instance {db.identifier}: the latest restorable time is {behind:.0f} min ago "
+        f"({db.latest_restorable_time:%Y-%m-%d %H:%M} UTC; at most {limit} min expected)"
+    )
+
+
+@pytest.mark.runbook("rollback-procedures", severity="P3")
 def test_deletion_protection_on(rds_instance):
     """A deleted instance takes its automated backups with it unless kept: with deletion
     protection off, one wrong command in an incident leaves nothing to roll back to."""

@@ -188,7 +188,12 @@ class ThresholdsConfig(_Table):
     cache_min_hit_rate: Fraction = Field(0.80, description="Redis hit rate below which it misses")
     cache_max_evictions: int = Field(0, ge=0, description="Redis evictions allowed in an hour")
     backup_retention_days: int = Field(7, ge=1, description="automated backups kept at least")
-    snapshot_max_age_hours: float = Field(24.0, gt=0, description="newest snapshot at most")
+    snapshot_max_age_hours: float = Field(
+        24.0, gt=0, description="newest snapshot at most, beyond the backup window"
+    )
+    restorable_within_minutes: int = Field(
+        15, gt=0, description="point-in-time restore reaches at least this close to now"
+    )
     deployment_stuck_minutes: int = Field(30, ge=1, description="a rollout in progress longer")
     dependency_slow_s: float = Field(2.0, gt=0, description="an external API answering slower")
     traffic_spike_ratio: float = Field(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from opscheck.outcomes import inconclusive
+from opscheck.outcomes import fail, inconclusive
 
 if TYPE_CHECKING:
     from opscheck.evidence.cloudwatch import Alarm, Alarms
@@ -31,14 +31,19 @@ def readable_alarm(alarms: Alarms, name: str) -> Alarm:
     return alarm
 
 
-def not_firing(alarms: Alarms, name: str) -> None:
-    """Fail when the alarm is in ALARM, saying since when and why.
+def not_firing(alarms: Alarms, name: str, severity: str | None = None, note: str = "") -> None:
+    """Fail when the alarm is in ALARM, saying since when and why (and `note`).
 
-    A plain assertion, so the check fails at the severity of the scenario it maps to.
+    Without `severity`, a plain assertion: the check fails at its scenario's severity; a
+    check that weighs the alarm against what still serves passes the severity it found.
     """
     alarm = readable_alarm(alarms, name)
     if alarm.state == "ALARM":
-        raise AssertionError(f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}")
+        message = f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
+        message += f"; {note}" if note else ""
+        if severity is None:
+            raise AssertionError(message)
+        fail(message, severity)
 
 
 def window(metrics: Metrics, key: str, minutes: float) -> tuple[float, ...]:

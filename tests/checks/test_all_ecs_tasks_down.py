@@ -216,7 +216,7 @@ def test_fewer_healthy_targets_than_the_threshold_fails() -> None:
 
 def test_alarm_ok_passes() -> None:
     scenario1.test_unhealthy_targets_alarm_is_not_firing(
-        alarms(alarm(UNHEALTHY_ALARM, "OK")), TARGET
+        alarms(alarm(UNHEALTHY_ALARM, "OK")), TARGET, targets()
     )
 
 
@@ -225,7 +225,7 @@ def test_only_its_own_alarm_counts() -> None:
         alarm(UNHEALTHY_ALARM, "OK"),
         alarm(TARGET.alarms.application_errors_high, "ALARM", "Threshold Crossed"),
     )
-    scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET)
+    scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET, targets())
 
 
 def test_alarm_firing_fails_with_its_reason() -> None:
@@ -237,7 +237,7 @@ def test_alarm_firing_fails_with_its_reason() -> None:
     with pytest.raises(
         AssertionError, match=re.escape(f"alarm {UNHEALTHY_ALARM} is in ALARM since")
     ) as failure:
-        scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET)
+        scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET, targets())
     assert reason in str(failure.value)
 
 
@@ -246,7 +246,7 @@ def test_missing_alarm_is_inconclusive() -> None:
     with pytest.raises(
         Inconclusive, match=f"alarm {UNHEALTHY_ALARM} does not exist in us-east-2"
     ) as outcome:
-        scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET)
+        scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET, targets())
     assert UNHEALTHY_ALARM in outcome.value.reason
 
 
@@ -254,7 +254,7 @@ def test_alarm_with_insufficient_data_is_inconclusive() -> None:
     reason = "Insufficient Data: 1 datapoint was unknown."
     evidence = alarms(alarm(UNHEALTHY_ALARM, "INSUFFICIENT_DATA", reason))
     with pytest.raises(Inconclusive, match="has insufficient data") as outcome:
-        scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET)
+        scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET, targets())
     assert reason in outcome.value.reason
 
 

@@ -175,7 +175,7 @@ def test_recent_snapshot() -> None:
     rollback.test_recent_snapshot_exists(snapshots(72, 3), THRESHOLDS)
     rollback.test_recent_snapshot_exists(snapshots(24), THRESHOLDS)  # the boundary
     error = failure(rollback.test_recent_snapshot_exists, snapshots(72, 30), THRESHOLDS)
-    assert "30.0 h old" in str(error) and "at most 24 h" in str(error)
+    assert "30.0 h old" in str(error) and "at most 25.5 h" in str(error)
     assert "no available snapshot" in str(
         failure(rollback.test_recent_snapshot_exists, snapshots(), THRESHOLDS)
     )

@@ -6,6 +6,14 @@ from datetime import datetime
 
 from opscheck.evidence.base import Context, Model, source
 
+# Every alarm type DescribeAlarms knows (botocore's model) and the key its answer lists it under:
+# a log alarm asked for by name is no less an alarm.
+ALARM_TYPES = {
+    "MetricAlarm": "MetricAlarms",
+    "CompositeAlarm": "CompositeAlarms",
+    "LogAlarm": "LogAlarms",
+}
+
 
 class Alarm(Model):
     name: str
@@ -28,8 +36,8 @@ def alarms(ctx: Context) -> Alarms:
     names = list(ctx.target.alarms.model_dump().values())
     pages = ctx.aws.client("cloudwatch").get_paginator("describe_alarms")
     found: dict[str, Alarm] = {}
-    for page in pages.paginate(AlarmNames=names, AlarmTypes=["MetricAlarm", "CompositeAlarm"]):
-        for kind in ("MetricAlarms", "CompositeAlarms"):
+    for page in pages.paginate(AlarmNames=names, AlarmTypes=list(ALARM_TYPES)):
+        for kind in ALARM_TYPES.values():
             for a in page.get(kind, []):
                 # Filtered here too: not every AWS-compatible endpoint honours AlarmNames.
                 if a["AlarmName"] in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,14 @@ CONFIG_ERRORS = (
     "unable to pull secrets",
 )
 OOM_EXIT_CODE = 137  # SIGKILL: from the OOM killer, unless ECS itself was stopping the task
-STOPPED_BY_ECS = ("ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption")
+# Stops ECS itself began: a container that ignores SIGTERM is then killed with 137 too.
+STOPPED_BY_ECS = (
+    "ServiceSchedulerInitiated",
+    "UserInitiated",
+    "SpotInterruption",
+    "TerminationNotice",
+    "InfrastructureHealth",
+)
 MAX_STOPPED_TASKS = 1000  # ten pages of ListTasks: ECS keeps stopped tasks for about an hour
 DESCRIBE_BATCH = 100  # DescribeTasks takes at most 100 task ARNs
 
@@ -64,6 +72,14 @@ class DeploymentSettings(Model):
     alarms: tuple[str, ...] = ()
     alarms_enabled: bool = False
     alarms_rollback: bool = False
+
+    def minimum_healthy_tasks(self, desired: int) -> int:
+        """How many tasks ECS keeps running during a deployment: below that is real loss.
+
+        ECS's default for a rolling update is 100% (Amazon ECS, deployment configuration).
+        """
+        percent = 100 if self.minimum_healthy_percent is None else self.minimum_healthy_percent
+        return math.ceil(desired * percent / 100)
 
 
 class EcsService(Model):

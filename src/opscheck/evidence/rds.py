@@ -60,6 +60,8 @@ class RdsInstance(Model):
     deletion_protection: bool = False
     latest_restorable_time: datetime | None = None
     maintenance_window: str | None = None
+    backup_window: str | None = None  # "hh24:mi-hh24:mi" UTC: when the daily backup runs
+    read_at: datetime | None = None  # what the restore point's age is measured against
 
     @property
     def missing(self) -> bool:
@@ -75,6 +77,10 @@ class RdsInstance(Model):
 @source("rds_instance", actions=("rds:DescribeDBInstances",))
 def rds_instance(ctx: Context) -> RdsInstance:
     """The DB instance: status, class, storage, Multi-AZ, backups, deletion protection."""
+    return ctx.once("rds:DescribeDBInstances", lambda: _describe_instance(ctx))
+
+
+def _describe_instance(ctx: Context) -> RdsInstance:
     name = ctx.target.rds.instance
     try:
         found = ctx.aws.client("rds").describe_db_instances(DBInstanceIdentifier=name)
@@ -96,6 +102,8 @@ def rds_instance(ctx: Context) -> RdsInstance:
         deletion_protection=db.get("DeletionProtection", False),
         latest_restorable_time=db.get("LatestRestorableTime"),
         maintenance_window=db.get("PreferredMaintenanceWindow"),
+        backup_window=db.get("PreferredBackupWindow"),
+        read_at=ctx.now,
     )
 
 
@@ -152,6 +160,18 @@ class RdsSnapshots(Model):
     instance: str
     read_at: datetime  # what a snapshot's age is measured against, also when replayed
     snapshots: tuple[RdsSnapshot, ...]
+    backup_window: str | None = None  # the instance's daily backup window, "hh24:mi-hh24:mi"
+
+    @property
+    def backup_window_hours(self) -> float:
+        """How long the daily backup window lasts (RDS's default window is 30 minutes)."""
+        try:
+            start, end = (
+                int(t[:2]) * 60 + int(t[3:5]) for t in (self.backup_window or "").split("-")
+            )
+        except ValueError:
+            return 0.5
+        return ((end - start) % (24 * 60)) / 60
 
     @property
     def newest(self) -> RdsSnapshot | None:
@@ -160,7 +180,7 @@ class RdsSnapshots(Model):
         return max(usable, key=lambda s: s.created_at) if usable else None  # type: ignore[arg-type, return-value]
 
 
-@source("rds_snapshots", actions=("rds:DescribeDBSnapshots",))
+@source("rds_snapshots", actions=("rds:DescribeDBSnapshots", "rds:DescribeDBInstances"))
 def rds_snapshots(ctx: Context) -> RdsSnapshots:
     """The DB instance's automated and manual snapshots: what a restore would start from."""
     name = ctx.target.rds.instance
@@ -172,9 +192,11 @@ def rds_snapshots(ctx: Context) -> RdsSnapshots:
     except ClientError as error:
         if error.response["Error"]["Code"] not in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
             raise
+    instance = rds_instance(ctx)  # the same DescribeDBInstances, read once for both
     return RdsSnapshots(
         instance=name,
         read_at=ctx.now,
+        backup_window=instance.backup_window,
         snapshots=tuple(
             RdsSnapshot(
                 identifier=s["DBSnapshotIdentifier"],
