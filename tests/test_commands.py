@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from opscheck.commands import fill
-from opscheck.target import load
-from tests.conftest import ROOT
+from tests.helpers import PRODUCTION
 
-PRODUCTION = load("production", ROOT)
 ROLLBACK = (
     "aws ecs update-service \\\n  --cluster saaspe-production-cluster \\\n"
     "  --service saaspe-production-service \\\n  --region us-east-2"

@@ -10,10 +10,8 @@ import os
 
 import boto3
 
-from opscheck.target import load
-from tests.conftest import ROOT, run_checks, simulator
+from tests.helpers import PRODUCTION, ROOT, run_checks, simulator
 
-PRODUCTION = load("production", ROOT)
 OTHER_ACCOUNT = "111122223333"
 ROLE = f"arn:aws:iam::{OTHER_ACCOUNT}:role/opscheck-readonly"
 

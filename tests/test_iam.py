@@ -9,7 +9,7 @@ import sys
 from opscheck.aws import READ_VERBS
 from opscheck.evidence import SOURCES, read_actions
 from opscheck.iam import policy, trust
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_the_policy_grants_exactly_the_declared_read_actions():

@@ -6,16 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import Reply
-
-MAPPED = """
-import pytest
-
-@pytest.mark.runbook("all-ecs-tasks-down")
-@pytest.mark.health
-def test_service(ecs_service):
-    assert ecs_service.status == "ACTIVE"
-"""
+from tests.helpers import MAPPED, Reply
 
 
 def write_check(project: pytest.Pytester, source: str) -> None:
@@ -322,7 +313,7 @@ def test_summary_carries_the_gate_decision(project):
 
 def test_a_path_after_a_space_is_explained_not_mistaken(tmp_path):
     """pytest finds its rootdir before plugins add options: `--env PATH` misleads it."""
-    from tests.conftest import ROOT, run_checks
+    from tests.helpers import ROOT, run_checks
 
     folder = tmp_path / "environments"
     folder.mkdir()

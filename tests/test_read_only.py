@@ -14,13 +14,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from opscheck.aws import ReadOnlySession, ReadOnlyViolation
+from opscheck.aws import ReadOnlySession, ReadOnlyViolation, check_read_only
 from opscheck.evidence import read_actions
 from opscheck.simulator import Simulator
-from opscheck.target import load
-from tests.conftest import ROOT, simulator
+from tests.helpers import SIMULATED as TARGET
+from tests.helpers import Serve, session, simulator
 
-TARGET = load("simulated", ROOT)
 # Writes an engineer makes while following the runbook, and a few it never should.
 WRITES = [
     (
@@ -114,3 +113,33 @@ def test_a_fault_can_only_deny_an_action_opscheck_uses():
     change = PermissionsChange(deny=("ecs:DescribeService",))
     with pytest.raises(CatalogError, match="names ecs:DescribeService, which opscheck does not"):
         narrow_permissions(World(TARGET, "http://127.0.0.1:9"), change, fault)
+
+
+# -- the read-only guard ---------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_ambient_aws")
+def test_guard_refuses_a_mutating_call_before_sending_it(serve: Serve) -> None:
+    server = serve(200, b"{}")
+    aws = session(server.url)
+    with pytest.raises(ReadOnlyViolation, match="refused ecs:UpdateService") as refused:
+        aws.client("ecs").update_service(cluster="c", service="s", desiredCount=0)
+    assert "nothing was sent" in str(refused.value)
+    assert server.requests == []
+    assert aws.calls == {}
+
+
+@pytest.mark.usefixtures("no_ambient_aws")
+@pytest.mark.parametrize(
+    "action", ["ecs:UpdateService", "ecs:StopTask", "elasticloadbalancing:DeregisterTargets"]
+)
+def test_check_read_only_refuses_write_actions(action: str) -> None:
+    with pytest.raises(ReadOnlyViolation, match=f"{action} is not a read operation"):
+        check_read_only(["ecs:DescribeServices", action])
+
+
+@pytest.mark.usefixtures("no_ambient_aws")
+def test_every_declared_source_action_is_a_read() -> None:
+    actions = read_actions()
+    assert check_read_only(actions) == actions
+    assert {"ecs:DescribeServices", "cloudwatch:DescribeAlarms"} <= actions

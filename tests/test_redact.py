@@ -185,3 +185,31 @@ def test_evidence_is_redacted_where_it_enters_and_when_saved(tmp_path, monkeypat
     text = saved.read_text()
     assert "eyJ" not in text and "sntryu_" not in text
     assert Evidence.load(saved).values["health_endpoint"].status == 500  # type: ignore[union-attr]
+
+
+# -- redaction -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("ERROR login failed password=hunter2 user=bob", "password=[REDACTED] user=bob"),
+        ("ERROR GET /rates?token=abc123&x=1 failed", "token=[REDACTED]&x=1"),
+        ('ERROR {"api_key": "sk-live-1"}', '"api_key": "[REDACTED]"'),
+        ("ERROR Authorization: Bearer eyJhbGciOi.x.y rejected", "Bearer [REDACTED] rejected"),
+        ("ERROR connect postgres://app:s3cret@db:5432/app", "postgres://app:[REDACTED]@db"),
+        ("ERROR refresh failed access_token=s3cret", "access_token=[REDACTED]"),
+        ("ERROR env DB_PASSWORD='s3cret' missing", "DB_PASSWORD='[REDACTED]' missing"),
+        ("ERROR Authorization: Basic dXNlcjpzM2NyZXQ= refused", "Basic [REDACTED] refused"),
+    ],
+)
+def test_redact_masks_obvious_secrets(line: str, expected: str) -> None:
+    redacted = redact(line)
+    assert expected in redacted
+    for secret in ("hunter2", "abc123", "sk-live-1", "eyJhbGciOi", "s3cret", "dXNlcjpzM2NyZXQ"):
+        assert secret not in redacted
+
+
+def test_redact_leaves_ordinary_lines_alone() -> None:
+    line = "ERROR basic validation failed for token refresh: 3 retries"
+    assert redact(line) == line

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import MAPPED
+
 PASSING = """
 import pytest
 
@@ -16,14 +18,6 @@ def test_ok(runbook):
     assert runbook.version
 """
 INTERRUPTED = PASSING.replace("assert runbook.version", "raise KeyboardInterrupt")
-MAPPED = """
-import pytest
-
-@pytest.mark.runbook("all-ecs-tasks-down")
-@pytest.mark.health
-def test_service(ecs_service):
-    assert ecs_service.status == "ACTIVE"
-"""
 
 
 def write_check(project: pytest.Pytester, source: str, name: str = "test_check.py") -> None:
@@ -249,7 +243,7 @@ def test_ctrl_c_stops_a_hanging_evidence_pass_at_once(project, local_server, tmp
     import sys
     import time
 
-    from tests.conftest import Reply
+    from tests.helpers import Reply
 
     write_check(project, MAPPED)
     hanging = local_server(lambda request: Reply(body={}, delay_s=60))

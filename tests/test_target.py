@@ -6,8 +6,7 @@ import pydantic
 import pytest
 
 from opscheck.target import Target, TargetError, available, load
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
 
 VALID = """\
 name = "x"

@@ -10,7 +10,7 @@ import pytest
 from opscheck.evidence.rds import RdsInstance, RdsSnapshot, RdsSnapshots
 from opscheck.outcomes import Inconclusive
 from opscheck.target import load
-from tests.conftest import ROOT, load_checks
+from tests.helpers import ROOT, load_checks
 
 ROLLBACK = load_checks("test_rollback_readiness")
 THRESHOLDS = load("simulated", ROOT).thresholds

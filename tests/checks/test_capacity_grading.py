@@ -11,7 +11,7 @@ from opscheck.evidence.ecs import DeploymentSettings, EcsService
 from opscheck.evidence.elb import TargetHealth, TargetState
 from opscheck.outcomes import Failure
 from opscheck.target import load
-from tests.conftest import ROOT, load_checks
+from tests.helpers import ROOT, load_checks
 
 SCENARIO = load_checks("test_all_ecs_tasks_down")
 THRESHOLDS = load("simulated", ROOT).thresholds

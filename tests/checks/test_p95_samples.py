@@ -9,7 +9,7 @@ import pytest
 from opscheck.evidence.metrics import QUERIES, Metrics, Series
 from opscheck.outcomes import Failure
 from opscheck.target import load
-from tests.conftest import ROOT, load_checks
+from tests.helpers import ROOT, load_checks
 
 SLOW = load_checks("test_slow_performance")
 TARGET = load("simulated", ROOT)

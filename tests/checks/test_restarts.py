@@ -8,7 +8,7 @@ import pytest
 
 from opscheck.evidence.ecs import ContainerExit, Deployment, EcsService, StoppedTask, StoppedTasks
 from opscheck.target import load
-from tests.conftest import ROOT, load_checks
+from tests.helpers import ROOT, load_checks
 
 SCENARIO = load_checks("test_deployment_failed")
 THRESHOLDS = load("simulated", ROOT).thresholds

@@ -11,7 +11,7 @@ from opscheck.aws import ReadOnlySession
 from opscheck.evidence import Context, read_actions
 from opscheck.evidence.cloudwatch import Alarms, alarms
 from opscheck.target import load
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 TARGET = load("simulated", ROOT)
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)

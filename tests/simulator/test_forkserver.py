@@ -1,9 +1,5 @@
-"""The simulator itself: how its world is seeded, and how forked simulators start and stop.
-
-The end-to-end tests (tests/test_end_to_end.py) run every fault through simulators forked
-from a fork server; here: that a forked run is the cold one, that forks share nothing,
-and that nothing outlives its owner or listens beyond 127.0.0.1.
-"""
+"""Forked simulators: a forked run is the cold one, forks share nothing, and nothing outlives
+its owner or listens beyond 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -11,21 +7,17 @@ import json
 import re
 import socket
 import stat
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from opscheck.simulator import FORK_SERVER, Simulator, SimulatorError, effects
-from opscheck.simulator.catalog import load as load_catalog
+from opscheck.simulator import FORK_SERVER, Simulator, SimulatorError
 from opscheck.simulator.forkserver import ForkServer, fork_if_offered
 from opscheck.target import load
-from tests.conftest import ROOT, run_checks, simulator
-
-TARGET = load("simulated", ROOT)
+from tests.helpers import ROOT, run_checks, simulator
+from tests.helpers import SIMULATED as TARGET
 
 
 def health(sim) -> int:
@@ -44,62 +36,6 @@ def refused(url: str) -> bool:
     except OSError:
         return True
     return False
-
-
-# -- seeding ----------------------------------------------------------------------------------
-
-
-def test_every_seed_runs_after_the_seeds_it_names():
-    effects.load_all()
-    order = [s.name for s in effects.seeds()]
-    assert {"network", "elb", "taskdefs", "ecs", "logs", "rds", "cloudwatch"} <= set(order)
-    for seed in effects.seeds():
-        assert all(order.index(before) < order.index(seed.name) for before in seed.after)
-    assert order.index("network") < order.index("elb") < order.index("ecs")
-
-
-def test_seeds_waiting_on_each_other_or_on_nothing_known_are_refused(monkeypatch):
-    def nothing(world):
-        pass
-
-    monkeypatch.setattr(effects, "SEEDS", {})
-    effects.seed("a", after=("b",))(nothing)
-    effects.seed("b", after=("a",))(nothing)
-    with pytest.raises(ValueError, match="seeds wait on each other"):
-        effects.seeds()
-    monkeypatch.setattr(effects, "SEEDS", {})
-    effects.seed("a", after=("vpc",))(nothing)
-    with pytest.raises(ValueError, match="after unknown seeds: vpc"):
-        effects.seeds()
-    with pytest.raises(ValueError, match="registered twice"):
-        effects.seed("a")(nothing)
-
-
-def test_effects_modules_are_named_after_evidence_modules():
-    """So the code staging a fault sits where a reader of that evidence looks for it."""
-    package = ROOT / "src" / "opscheck"
-    evidence = {p.stem for p in (package / "evidence").glob("*.py")}
-    simulated = {p.stem for p in (package / "simulator" / "effects").glob("*.py")}
-    # access locks who reads; network is the VPC no check reads.
-    assert simulated - {"__init__", "access", "network"} <= evidence
-
-
-def test_fault_file_reference_matches_the_effects():
-    printed = subprocess.run(
-        [sys.executable, "-m", "opscheck.simulator.reference"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    doc = (ROOT / "docs" / "faults.md").read_text(encoding="utf-8")
-    inside = doc.split("<!-- faults:begin -->\n")[1].split("\n<!-- faults:end -->")[0]
-    assert inside.strip() == printed, (
-        "docs/faults.md is stale: run python -m opscheck.simulator.reference"
-    )
-    documented = {line[5:-1] for line in printed.splitlines() if line.startswith("### `")}
-    catalog = load_catalog(ROOT / "fixtures/faults")
-    assert {key for fault in catalog.values() for key in fault.effects} <= documented
 
 
 # -- forked simulators ------------------------------------------------------------------------

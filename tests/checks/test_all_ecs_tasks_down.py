@@ -1,34 +1,43 @@
-"""The checks of checks/ called directly on hand-built evidence: no plugin, no network."""
+"""Scenario 1 (all ECS tasks down): its checks called directly on hand-built evidence."""
+
+from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
-from opscheck.evidence.cloudwatch import Alarm, Alarms
-from opscheck.evidence.ecs import ContainerExit, EcsService, StoppedTask, StoppedTasks
+from opscheck.evidence.cloudwatch import Alarm
+from opscheck.evidence.ecs import ContainerExit, EcsService, StoppedTasks
 from opscheck.evidence.elb import TargetHealth, TargetState
 from opscheck.evidence.http import HealthResponse
 from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.outcomes import Inconclusive
-from opscheck.target import Target, load
-from tests.conftest import load_checks
-
-ROOT = Path(__file__).resolve().parents[1]
-NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-
+from tests.checks.helpers import alarms
+from tests.helpers import (
+    EXIT_137,
+    IMAGE_PULL_FAILED,
+    NOW,
+    OUT_OF_MEMORY,
+    REPLACED_BY_DEPLOYMENT,
+    SECRETS_MISSING,
+    SERVICE,
+    TASK_DEFINITION,
+    THRESHOLDS,
+    load_checks,
+    stopped,
+    task,
+    thresholds,
+)
+from tests.helpers import SIMULATED as TARGET
 
 scenario1 = load_checks("test_all_ecs_tasks_down")
 
-TARGET: Target = load("simulated", ROOT)
-THRESHOLDS = TARGET.thresholds
+
 CLUSTER = TARGET.ecs.cluster
-SERVICE = TARGET.ecs.service
 TARGET_GROUP = TARGET.alb.target_group
 UNHEALTHY_ALARM = TARGET.alarms.alb_unhealthy_targets
 HEALTH_URL = "https://api.saaspe.example/health"
-TASK_DEFINITION = "arn:aws:ecs:us-east-2:123456789012:task-definition/saaspe-production-backend"
 
 
 def service(**fields: object) -> EcsService:
@@ -44,20 +53,12 @@ def service(**fields: object) -> EcsService:
     return EcsService(**(values | fields))
 
 
-def thresholds(**fields: object):  # type: ignore[no-untyped-def]
-    return THRESHOLDS.model_copy(update=fields)
-
-
 def target(id_: str, state: str, reason: str | None = None, description: str | None = None):  # type: ignore[no-untyped-def]
     return TargetState(id=id_, port=3000, state=state, reason=reason, description=description)
 
 
 def targets(*states: TargetState, exists: bool = True) -> TargetHealth:
     return TargetHealth(target_group=TARGET_GROUP, exists=exists, targets=states)
-
-
-def alarms(*found: Alarm, missing: tuple[str, ...] = ()) -> Alarms:
-    return Alarms(region="us-east-2", alarms={a.name: a for a in found}, missing=missing)
 
 
 def alarm(name: str, state: str, reason: str = "") -> Alarm:
@@ -67,66 +68,6 @@ def alarm(name: str, state: str, reason: str = "") -> Alarm:
 def health(**fields: object) -> HealthResponse:
     return HealthResponse(**({"url": HEALTH_URL, "timeout_s": 5.0} | fields))
 
-
-def task(
-    stopped_reason: str,
-    *containers: ContainerExit,
-    stop_code: str | None = "EssentialContainerExited",
-    revision: int = 42,
-    minutes_ago: int = 5,
-    arn: str = "arn:aws:ecs:us-east-2:123456789012:task/saaspe-production-cluster/0a1b2c3d",
-) -> StoppedTask:
-    return StoppedTask(
-        arn=arn,
-        task_definition=f"{TASK_DEFINITION}:{revision}",
-        stop_code=stop_code,
-        stopped_reason=stopped_reason,
-        started_at=NOW - timedelta(minutes=minutes_ago + 30),
-        stopped_at=NOW - timedelta(minutes=minutes_ago),
-        containers=containers,
-    )
-
-
-def stopped(*tasks: StoppedTask) -> StoppedTasks:
-    return StoppedTasks(service=SERVICE, window_minutes=60, tasks=tasks)
-
-
-# Stopped tasks as ECS describes them (DescribeTasks stopCode, stoppedReason, containers[]).
-PULL_REASON = (
-    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
-    "resolve ref 123456789012.dkr.ecr.us-east-2.amazonaws.com/saaspe-backend:7f3c2e1: "
-    "123456789012.dkr.ecr.us-east-2.amazonaws.com/saaspe-backend:7f3c2e1: not found"
-)
-SECRETS_REASON = (
-    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
-    "retrieval failed: unable to retrieve secret from asm: service call has been retried 1 "
-    "time(s): failed to fetch secret arn:aws:secretsmanager:us-east-2:123456789012:secret:"
-    "saaspe/production/DATABASE_URL-AbCdEf from secrets manager: ResourceNotFoundException: "
-    "Secrets Manager can't find the specified secret."
-)
-IMAGE_PULL_FAILED = task(
-    PULL_REASON,
-    ContainerExit(name="backend", reason=PULL_REASON),
-    stop_code="TaskFailedToStart",
-    revision=43,
-)
-OUT_OF_MEMORY = task(
-    "Essential container in task exited",
-    ContainerExit(
-        name="backend",
-        exit_code=137,
-        reason="OutOfMemoryError: Container killed due to memory usage",
-    ),
-)
-EXIT_137 = task("Essential container in task exited", ContainerExit(name="backend", exit_code=137))
-SECRETS_MISSING = task(SECRETS_REASON, stop_code="TaskFailedToStart", revision=43)
-REPLACED_BY_DEPLOYMENT = task(
-    "Scaling activity initiated by (deployment ecs-svc/4382930293827746152)",
-    ContainerExit(name="backend", exit_code=0),
-    stop_code="ServiceSchedulerInitiated",
-    revision=41,
-)
-APP_CRASHED = task("Essential container in task exited", ContainerExit(name="backend", exit_code=1))
 
 REVISIONS = TaskDefinitions(
     family="saaspe-production-backend",
@@ -353,29 +294,6 @@ def test_health_endpoint_redirect_is_not_healthy() -> None:
     evidence = health(status=301, elapsed_ms=8.0, body="")
     with pytest.raises(AssertionError, match="answered 301"):
         scenario1.test_health_endpoint_answers(evidence)
-
-
-# -- what a stopped task is classified as ----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("stopped_task", "image", "memory", "configuration"),
-    [
-        (IMAGE_PULL_FAILED, True, False, False),
-        (OUT_OF_MEMORY, False, True, False),
-        (EXIT_137, False, True, False),
-        (SECRETS_MISSING, False, False, True),
-        (REPLACED_BY_DEPLOYMENT, False, False, False),
-        (APP_CRASHED, False, False, False),
-    ],
-    ids=["image-pull", "oom-reason", "exit-137", "secrets", "deployment-replaced", "exit-1"],
-)
-def test_stopped_task_classifiers(
-    stopped_task: StoppedTask, image: bool, memory: bool, configuration: bool
-) -> None:
-    assert stopped_task.failed_to_pull_image is image
-    assert stopped_task.killed_out_of_memory is memory
-    assert stopped_task.failed_on_configuration is configuration
 
 
 # -- the cause checks ------------------------------------------------------------------------

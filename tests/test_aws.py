@@ -3,18 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import requests
 
-from opscheck.aws import ReadOnlySession
-from opscheck.evidence import Context, Unavailable, gather, read_actions
-from opscheck.target import load
-from tests.conftest import ROOT, Reply, StartServer
+from opscheck.evidence import Unavailable, gather
+from tests.helpers import SIMULATED as TARGET
+from tests.helpers import Reply, StartServer, context
 
-NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-TARGET = load("simulated", ROOT)
 PORTAL = Reply(200, "<html><body>Sign in to continue</body></html>", content_type="text/html")
 CUT_SHORT = Reply(
     200,
@@ -25,15 +19,7 @@ CUT_SHORT = Reply(
 
 
 def read(source: str, url: str) -> object:
-    aws = ReadOnlySession(
-        "us-east-2",
-        read_actions(),
-        endpoint_url=url,
-        credentials={"aws_access_key_id": "x", "aws_secret_access_key": "x"},
-        max_attempts=1,
-    )
-    ctx = Context(target=TARGET, aws=aws, http=requests.Session(), now=NOW)
-    return gather([source], ctx, deadline_s=20).get(source)
+    return gather([source], context(TARGET, url, max_attempts=1), deadline_s=20).get(source)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from tests.conftest import ROOT, run_checks
+from tests.helpers import ROOT, run_checks
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ALLURE = ROOT / "node_modules" / ".bin" / "allure"
