@@ -27,13 +27,12 @@ from opscheck.evidence import (
     read_actions,
 )
 from opscheck.evidence.collect import now
+from opscheck.paths import CATALOG, CHECKS, RUNBOOK
 from opscheck.runbook import Runbook
 from opscheck.simulator import Simulator
 from opscheck.target import Target, ThresholdsConfig
 
-RUNBOOK = Path("runbook/incident-response.md")
-CATALOG = Path("fixtures/faults")
-CHECKS = Path("checks")
+__all__ = ["CATALOG", "CHECKS", "RUNBOOK", "Run"]
 REFERENCE_ENV = "production"  # the environment the runbook's commands were written for
 SHARED_SIMULATOR = "OPSCHECK_SIMULATOR"  # set by an xdist controller for its workers
 SHARED_EVIDENCE = "OPSCHECK_EVIDENCE_DIR"  # likewise
