@@ -225,6 +225,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION] = session
     config.pluginmanager.register(session, "opscheck-session")
     config.pluginmanager.register(fixtures, "opscheck.fixtures")
+    session.settle()
     if _is_xdist_controller(config) and checking:
         session.share_with_workers()
 
