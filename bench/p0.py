@@ -7,6 +7,7 @@ pass (wall time, and in round trips when a latency is added), the AWS API calls 
     python bench/p0.py                  # loopback latency only
     python bench/p0.py --latency-ms 100 # every AWS call takes 100 ms more, like a real region
     python bench/p0.py --fault bad-deployment --repeat 5
+    python bench/p0.py --marker all     # the full run: every check, no -m
 
 Everything runs on 127.0.0.1.
 """
@@ -45,8 +46,7 @@ def run_once(evidence: Path, marker: str) -> tuple[float, int]:
         sys.executable,
         "-m",
         "pytest",
-        "-m",
-        marker,
+        *(["-m", marker] if marker != "all" else []),
         "-q",
         "-p",
         "no:cacheprovider",
@@ -66,7 +66,9 @@ def main() -> None:
     )
     parser.add_argument("--latency-ms", type=int, default=0, help="latency added to every AWS call")
     parser.add_argument("--fault", default="", help="faults to stage, comma-separated")
-    parser.add_argument("--marker", default="p0", help="marker expression to run (default p0)")
+    parser.add_argument(
+        "--marker", default="p0", help="marker expression to run (default p0; 'all': every check)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs against one simulator")
     args = parser.parse_args()
 

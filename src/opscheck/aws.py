@@ -1,4 +1,4 @@
-"""The one way opscheck talks to AWS: a boto3 session that can only read.
+"""The one way opscheck talks to AWS: a botocore session that can only read.
 
 Every client comes from `ReadOnlySession`. Before botocore sends a request, a
 `before-call` handler checks the operation against an explicit allow-list of IAM
@@ -19,8 +19,6 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
@@ -34,7 +32,7 @@ from botocore.exceptions import (
 
 from opscheck.redact import remember
 
-# IAM action prefixes where they differ from boto3's service names.
+# IAM action prefixes where they differ from botocore's service names.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
 
 # What "read" means here: AWS names read operations with these verbs, but says so only
@@ -84,7 +82,7 @@ XML_PROTOCOLS = ("query", "ec2")
 
 
 def iam_action(service: str, operation: str) -> str:
-    """Return the IAM action for a boto3 service name and operation, e.g. ecs:DescribeServices."""
+    """Return the IAM action for a service and operation, e.g. ecs:DescribeServices."""
     return f"{IAM_PREFIX.get(service, service)}:{operation}"
 
 
@@ -99,7 +97,11 @@ def check_read_only(actions: Iterable[str]) -> frozenset[str]:
 
 
 class ReadOnlySession:
-    """A boto3 session whose clients can only call the allowed read actions."""
+    """A botocore session whose clients can only call the allowed read actions.
+
+    botocore rather than boto3: the clients are all opscheck uses, and boto3's import (its
+    resources, s3transfer) is time the on-call waits for.
+    """
 
     def __init__(
         self,
@@ -127,11 +129,11 @@ class ReadOnlySession:
             os.environ.get("AWS_SESSION_TOKEN"),
         ):
             remember(secret)
-        self._start = boto3.session.Session(
-            region_name=region, profile_name=profile or None, **(credentials or {})
-        )
+        self._start = _session(region, profile=profile or None, **(credentials or {}))
         self._reading: Any = None if role_arn else self._guarded(self._start)
         self._role_error: str | None = None
+        from botocore.config import Config  # with the session: not needed to register sources
+
         self._config = Config(
             retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
@@ -142,13 +144,13 @@ class ReadOnlySession:
 
     @property
     def region(self) -> str:
-        return self._start.region_name
+        return self._start.get_config_variable("region")
 
     def client(self, service: str) -> Any:
-        """Return the shared client for a service (boto3 clients are thread-safe, sessions not)."""
+        """Return the shared client for a service (clients are thread-safe, sessions not)."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._session().client(
+                self._clients[service] = self._session().create_client(
                     service, config=self._config, endpoint_url=self.endpoint_url
                 )
             return self._clients[service]
@@ -156,16 +158,18 @@ class ReadOnlySession:
     def _guarded(self, session: Any) -> Any:
         # Registered on the session before any client exists: each client copies the
         # session's event handlers when it is created.
-        session.events.register("before-call.*.*", self._guard)
-        session.events.register("before-parse.*.*", _check_body)
-        session.events.register("after-call.*.*", _check_answer)
+        session.register("before-call.*.*", self._guard)
+        session.register("before-parse.*.*", _check_body)
+        session.register("after-call.*.*", _check_answer)
         return session
 
     def _session(self) -> Any:
         """The session clients come from: the role's, assumed once, when there is a role."""
         if self._reading is None and self._role_error is None:
             self._local.action = ASSUME_ROLE
-            sts = self._start.client("sts", config=self._config, endpoint_url=self.endpoint_url)
+            sts = self._start.create_client(
+                "sts", config=self._config, endpoint_url=self.endpoint_url
+            )
             try:
                 granted = sts.assume_role(RoleArn=self.role_arn, RoleSessionName=ROLE_SESSION_NAME)
             except Exception as error:  # said once here, then by every source that needs AWS
@@ -176,8 +180,8 @@ class ReadOnlySession:
                 remember(keys["SecretAccessKey"])
                 remember(keys["SessionToken"])
                 self._reading = self._guarded(
-                    boto3.session.Session(
-                        region_name=self._start.region_name,
+                    _session(
+                        self.region,
                         aws_access_key_id=keys["AccessKeyId"],
                         aws_secret_access_key=keys["SecretAccessKey"],
                         aws_session_token=keys["SessionToken"],
@@ -204,6 +208,26 @@ class ReadOnlySession:
             )
         with self._lock:
             self.calls[action] += 1
+
+
+def _session(
+    region: str,
+    *,
+    profile: str | None = None,
+    aws_access_key_id: str | None = None,
+    aws_secret_access_key: str | None = None,
+    aws_session_token: str | None = None,
+) -> Any:
+    """A botocore session set up as `boto3.session.Session(...)` sets one up."""
+    import botocore.session  # here, not at import: the sources register without it
+
+    session = botocore.session.get_session()
+    if profile is not None:
+        session.set_config_variable("profile", profile)
+    if aws_access_key_id or aws_secret_access_key or aws_session_token:
+        session.set_credentials(aws_access_key_id, aws_secret_access_key, aws_session_token)
+    session.set_config_variable("region", region)
+    return session
 
 
 def _check_body(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:

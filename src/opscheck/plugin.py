@@ -5,6 +5,12 @@ the environment. Like pytest-xdist's plugin, it only adds options and, for a run
 opscheck's, registers the markers, a `session.CheckSession` (the run's hooks) and the
 `fixtures` the checks read. The work is done in `run` (runbook, target, simulator,
 evidence), `mapping` (check -> runbook) and `reports` (the summary and the files).
+
+Those are imported when a hook needs them, not with this module: pytest imports every
+installed plugin at start-up, so what is imported here is paid by every pytest run, and by
+the on-call before the first check. pytest marks the package of a pytest11 plugin for
+assertion rewriting; the plugin takes its own modules back out (`_keep_asserts_plain`), as
+none of them asserts for a check: checks/ and conftest.py are rewritten as in any project.
 """
 
 from __future__ import annotations
@@ -17,18 +23,28 @@ from pathlib import Path
 
 import pytest
 
-from opscheck import fixtures, mapping
-from opscheck.evidence import Evidence
-from opscheck.reports.write import ALLURE_RESULTS, prepare
-from opscheck.run import CATALOG, CHECKS, RUNBOOK, Run
-from opscheck.runbook import RunbookError
-from opscheck.session import SESSION, CheckSession
-from opscheck.simulator.catalog import CatalogError
-from opscheck.simulator.catalog import load as load_catalog
-from opscheck.simulator.catalog import select as select_faults
-from opscheck.target import TargetError
+from opscheck.paths import CATALOG, CHECKS, RUNBOOK
 
 PATH_OPTIONS = ("--env", "--evidence", "--save-evidence", "--report-dir")
+PACKAGE = __name__.partition(".")[0]
+
+
+def _keep_asserts_plain(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Leave opscheck's own modules out of assertion rewriting.
+
+    pytest marks every module of a pytest11 plugin's distribution for rewriting; for opscheck
+    that is the whole package, parsed and rewritten at every start-up (and compiled again
+    each time where bytecode is not cached) although only checks assert. Modules already
+    imported keep what they have; without the hook pytest is expected to have, nothing changes.
+    """
+    hook = getattr(pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    if isinstance(marked, set) and PACKAGE in marked:
+        marked.discard(PACKAGE)
+        cache = getattr(hook, "_marked_for_rewrite_cache", None)
+        if isinstance(cache, dict):
+            for name in [n for n in cache if n == PACKAGE or n.startswith(PACKAGE + ".")]:
+                del cache[name]
 
 
 def incident_start(value: str) -> datetime:
@@ -46,7 +62,8 @@ def incident_start(value: str) -> datetime:
         ) from None
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _keep_asserts_plain(pluginmanager)
     group = parser.getgroup("opscheck", "runbook checks against AWS")
     group.addoption(
         "--env",
@@ -108,6 +125,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if config.getoption("opscheck_simulate") != "list":
         return None
+    from opscheck.simulator.catalog import CatalogError
+    from opscheck.simulator.catalog import load as load_catalog
+
     try:
         catalog = load_catalog(config.rootpath / CATALOG)
     except CatalogError as error:
@@ -143,6 +163,16 @@ OPTIONS_NAMING_A_RUN = (
 def pytest_configure(config: pytest.Config) -> None:
     if not _is_for_opscheck(config):
         return
+    from opscheck import fixtures, mapping
+    from opscheck.reports.write import ALLURE_RESULTS, prepare
+    from opscheck.run import Run
+    from opscheck.runbook import RunbookError
+    from opscheck.session import SESSION, CheckSession
+    from opscheck.simulator.catalog import CatalogError
+    from opscheck.simulator.catalog import load as load_catalog
+    from opscheck.simulator.catalog import select as select_faults
+    from opscheck.target import TargetError
+
     checking = _runs_checks(config) and not config.option.collectonly
     report_dir = _report_dir(config)
     report_problem = None
@@ -195,12 +225,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION] = session
     config.pluginmanager.register(session, "opscheck-session")
     config.pluginmanager.register(fixtures, "opscheck.fixtures")
+    session.settle()
     if _is_xdist_controller(config) and checking:
         session.share_with_workers()
 
 
 def _environment(config: pytest.Config) -> str:
     """The environment to judge: --env; for saved evidence, the one it was read from."""
+    from opscheck.evidence.collect import Evidence
+
     given = config.getoption("opscheck_env")
     replay = config.getoption("opscheck_replay")
     saved = Evidence.saved_target(replay) if replay is not None else None

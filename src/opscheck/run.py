@@ -15,7 +15,6 @@ from pathlib import Path
 
 import requests
 
-from opscheck import runbook as runbook_module
 from opscheck import target as target_module
 from opscheck.aws import ReadOnlySession
 from opscheck.evidence import (
@@ -27,13 +26,13 @@ from opscheck.evidence import (
     read_actions,
 )
 from opscheck.evidence.collect import now
+from opscheck.paths import CATALOG, CHECKS, RUNBOOK
 from opscheck.runbook import Runbook
+from opscheck.runbook import cache as runbook_cache
 from opscheck.simulator import Simulator
 from opscheck.target import Target, ThresholdsConfig
 
-RUNBOOK = Path("runbook/incident-response.md")
-CATALOG = Path("fixtures/faults")
-CHECKS = Path("checks")
+__all__ = ["CATALOG", "CHECKS", "RUNBOOK", "Run"]
 REFERENCE_ENV = "production"  # the environment the runbook's commands were written for
 SHARED_SIMULATOR = "OPSCHECK_SIMULATOR"  # set by an xdist controller for its workers
 SHARED_EVIDENCE = "OPSCHECK_EVIDENCE_DIR"  # likewise
@@ -66,7 +65,7 @@ class Run:
     @classmethod
     def load(cls, root: Path, env: str, **options: object) -> Run:
         """Read the runbook and the target; RunbookError and TargetError say what is wrong."""
-        book = replace(runbook_module.load(root / RUNBOOK), path=str(RUNBOOK))
+        book = replace(runbook_cache.load(root / RUNBOOK), path=str(RUNBOOK))
         target = target_module.load(env, root)
         try:
             reference = target_module.load(REFERENCE_ENV, root).names()

@@ -8,6 +8,7 @@ gathers and runs its checks; only the main process judges the run and reports it
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
 import xml.etree.ElementTree as ET
@@ -74,17 +75,32 @@ class CheckSession:
         if self.run.target.simulated and not self.run.replay:
             _start(self.run.share_simulator)
 
+    def settle(self) -> None:
+        """Leave what is loaded so far (modules, models, botocore's clients) out of the
+        garbage collector's full passes until the run ends.
+
+        Each full pass walks every object alive: with botocore's service models that is
+        about 0.15 s, and a run makes several (while it grows, and pytest's own at the end).
+        What a run loads lives to its end anyway; `pytest_unconfigure` hands it back.
+        """
+        gc.freeze()
+
+    @pytest.hookimpl(trylast=True)  # after pytest's own collection at unconfigure
     def pytest_unconfigure(self) -> None:
         """After pytest's junitxml wrote its file: make it say what opscheck concluded."""
-        xml = getattr(self.config.option, "xmlpath", None)
-        if xml and self.findings and not self.is_worker:
-            try:
-                junit.rewrite(Path(xml), self.findings, self.run.runbook)
-            except (OSError, ET.ParseError) as error:
-                print(
-                    f"opscheck: could not complete the JUnit file {xml}: {error}", file=sys.stderr
-                )
-        self.run.close()
+        try:
+            xml = getattr(self.config.option, "xmlpath", None)
+            if xml and self.findings and not self.is_worker:
+                try:
+                    junit.rewrite(Path(xml), self.findings, self.run.runbook)
+                except (OSError, ET.ParseError) as error:
+                    print(
+                        f"opscheck: could not complete the JUnit file {xml}: {error}",
+                        file=sys.stderr,
+                    )
+            self.run.close()
+        finally:
+            gc.unfreeze()
 
     def pytest_report_header(self) -> list[str]:
         run = self.run
@@ -147,7 +163,9 @@ class CheckSession:
         checks = [i for i in session.items if MAPPING in i.stash]
         selected = self._selection(checks)
         sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
+        self.settle()  # what collection loaded; then what the evidence pass loads
         evidence = _start(lambda: self.run.gather(sources)) if sources else None
+        self.settle()
         if self.is_worker:
             self.run.share_selection(selected)
         else:

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from markdown_it.tree import SyntaxTreeNode
 
+from opscheck.runbook.errors import RunbookError
 from opscheck.runbook.markdown import (
     BOLD,
     Group,
@@ -40,6 +41,8 @@ from opscheck.runbook.model import (
     Template,
 )
 
+__all__ = ["RunbookError", "load", "parse"]
+
 _LEVELS = ("P0", "P1", "P2", "P3")
 _SEVERITY = re.compile(r"(?P<level>P\d+)\s+-\s+(?P<name>[^(]+?)(?:\s*\(.*\))?")
 _RESPONSE = re.compile(r"<\s*(?P<n>\d+)\s+(?P<unit>minute|hour)s?")
@@ -47,18 +50,6 @@ _SCENARIO = re.compile(r"(?P<number>\d+)\.\s+(?P<rest>.+)")
 _SCENARIO_LEVEL = re.compile(r"(?P<title>.+?)\s*\((?P<level>P\d+)\)")
 _ESCALATION = re.compile(r"Level\s+(?P<level>\d+):\s*(?P<role>.+?)\s*\((?P<span>[^()]*)\)")
 _SPAN = re.compile(r"(?P<start>\d+)\s*-\s*(?P<end>\d+)\s*min|>\s*(?P<after>\d+)\s*min")
-
-
-class RunbookError(ValueError):
-    """The runbook is not shaped as expected.
-
-    Carries the path and 1-based line so an editor can jump straight to the problem;
-    line 0 means the file as a whole.
-    """
-
-    def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.message = path, line, message
 
 
 def load(path: str | os.PathLike[str]) -> Runbook:
