@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from opscheck.evidence.metrics import QUERIES, Metrics, Series
+from opscheck.evidence.metrics import Metrics
 from opscheck.outcomes import Failure
-from opscheck.target import load
-from tests.helpers import ROOT, load_checks
+from tests.checks.helpers import series
+from tests.helpers import NOW, THRESHOLDS, load_checks
 
 SLOW = load_checks("test_slow_performance")
-TARGET = load("simulated", ROOT)
-THRESHOLDS = TARGET.thresholds
-END = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
-QUERY = {q.key: q for q in QUERIES}
-
-
-def series(key: str, values: list[float]) -> Series:
-    q = QUERY[key]
-    step = timedelta(seconds=q.period_s)
-    return Series(
-        key=key,
-        namespace=q.namespace,
-        metric=q.metric,
-        stat=q.stat,
-        period_s=q.period_s,
-        dimensions={"LoadBalancer": "app/alb/1"},
-        timestamps=tuple(END - step * (len(values) - i) for i in range(len(values))),
-        values=tuple(values),
-    )
 
 
 def evidence(p95_last: float, requests_per_minute_last: float) -> Metrics:
@@ -39,7 +20,7 @@ def evidence(p95_last: float, requests_per_minute_last: float) -> Metrics:
     requests = [1200.0] * 50 + [requests_per_minute_last] * 10
     found = {"alb_response_time_p95": series("alb_response_time_p95", p95)}
     found["alb_requests"] = series("alb_requests", requests)
-    return Metrics(start=END - timedelta(hours=1), end=END, series=found)
+    return Metrics(start=NOW - timedelta(hours=1), end=NOW, series=found)
 
 
 def test_a_slow_quiet_period_is_not_graded() -> None:
