@@ -269,6 +269,9 @@ def _autoscaling(db: RdsInstance) -> str:
 def _max_connections(db: RdsInstance, thresholds) -> tuple[int, str]:
     if thresholds.rds_max_connections:
         return thresholds.rds_max_connections, "thresholds.rds_max_connections"
+    setting = db.max_connections_setting
+    if setting is not None and setting.strip().isdigit():
+        return int(setting), f"parameter group {db.parameter_group}"
     if db.missing:
         inconclusive(
             f"{_named(db)} not found: no instance class to derive max_connections from; "
@@ -281,4 +284,5 @@ def _max_connections(db: RdsInstance, thresholds) -> tuple[int, str]:
             "in opscheck's table; set thresholds.rds_max_connections (`SHOW max_connections;`)"
         )
     share = f"{ENGINE_MEMORY_SHARE:.0%}"
-    return default, f"PostgreSQL's RDS default for {db.instance_class}, {share} of its memory"
+    how = f"RDS's formula for {db.instance_class}, estimated low on {share} of its memory"
+    return default, how if setting else f"PostgreSQL's RDS default: {how}"

@@ -152,20 +152,30 @@ def test_connections_well_below_limit_pass_both_checks() -> None:
 
 
 def test_connections_at_the_limit_are_too_many_connections_only() -> None:
-    evidence = metrics(rds_connections=402)  # 405 less 3 reserved
+    evidence = metrics(rds_connections=334)  # 337 less 3 reserved
     error = failure(db_checks.test_rds_connections_below_limit, instance(), evidence, THRESHOLDS)
-    assert "402 connections" in str(error) and "405 max_connections" in str(error)
+    assert "334 connections" in str(error) and "337 max_connections" in str(error)
     assert "db.t4g.medium" in str(error)
     db_checks.test_rds_connections_leave_pool_headroom(instance(), evidence, THRESHOLDS)
 
 
 def test_connections_above_ratio_are_pool_exhaustion_only() -> None:
-    evidence = metrics(rds_connections=380)
+    evidence = metrics(rds_connections=315)
     db_checks.test_rds_connections_below_limit(instance(), evidence, THRESHOLDS)
     error = failure(
         db_checks.test_rds_connections_leave_pool_headroom, instance(), evidence, THRESHOLDS
     )
-    assert "380 of 405 max_connections" in str(error) and "above 90%" in str(error)
+    assert "315 of 337 max_connections" in str(error) and "above 90%" in str(error)
+
+
+def test_a_custom_parameter_groups_max_connections_wins_over_the_estimate() -> None:
+    custom = instance().model_copy(
+        update={"parameter_group": "saaspe-pg15", "max_connections_setting": "120"}
+    )
+    error = failure(
+        db_checks.test_rds_connections_below_limit, custom, metrics(rds_connections=118), THRESHOLDS
+    )
+    assert "120 max_connections (parameter group saaspe-pg15)" in str(error)
 
 
 def test_pool_ratio_boundary() -> None:

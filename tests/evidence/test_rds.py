@@ -24,8 +24,10 @@ from tests.helpers import SIMULATED as TARGET
 
 
 def test_default_max_connections_from_class_memory() -> None:
-    assert default_max_connections("db.t4g.medium") == 405  # 4 GiB * 0.9 / 9531392
-    assert default_max_connections("db.t3.micro") == 101
+    assert default_max_connections("db.t4g.medium") == 337  # 4 GiB * 0.75 / 9531392
+    # Measured: a db.t4g.small allows 181. The estimate must err low, never high.
+    assert default_max_connections("db.t4g.small") == 168 < 181
+    assert default_max_connections("db.t3.micro") == 84
     assert default_max_connections("db.r6g.4xlarge") == 5000  # capped
     assert default_max_connections("db.x2g.large") is None
 
@@ -120,3 +122,38 @@ def test_pending_maintenance_parsed_from_the_simulators_answer(
     assert action.applies_at is not None
     assert timedelta(days=1.9) < action.applies_at - found.read_at < timedelta(days=2.1)
     assert other.actions == ()
+
+
+def test_a_custom_parameter_groups_max_connections_is_read(moto_url: str) -> None:
+    rds = boto3.client("rds", region_name="us-east-2", endpoint_url=moto_url, **CREDENTIALS)
+    rds.create_db_parameter_group(
+        DBParameterGroupName="saaspe-pg15",
+        DBParameterGroupFamily="postgres15",
+        Description="the team's own",
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="saaspe-pg15",
+        Parameters=[
+            {
+                "ParameterName": "max_connections",
+                "ParameterValue": "120",
+                "ApplyMethod": "pending-reboot",
+            }
+        ],
+    )
+    create(moto_url, "opscheck-tests-db-custom-group")
+    rds.modify_db_instance(
+        DBInstanceIdentifier="opscheck-tests-db-custom-group", DBParameterGroupName="saaspe-pg15"
+    )
+    db = rds_instance(context(moto_url, "opscheck-tests-db-custom-group"))
+    assert (db.parameter_group, db.max_connections_setting) == ("saaspe-pg15", "120")
+
+
+def test_a_default_parameter_group_is_not_read(moto_url: str) -> None:
+    """A default group cannot be changed: RDS's formula holds, and no call is spent on it."""
+    create(moto_url, "opscheck-tests-db-default-group")
+    ctx = context(moto_url, "opscheck-tests-db-default-group")
+    db = rds_instance(ctx)
+    assert db.parameter_group is not None and db.parameter_group.startswith("default.")
+    assert db.max_connections_setting is None
+    assert "rds:DescribeDBParameters" not in ctx.aws.calls

@@ -21,10 +21,11 @@ EVENT_WINDOW_MINUTES = 60  # the runbook's `describe-events --duration 60`
 MAX_CONNECTIONS_DIVISOR = 9531392
 MAX_CONNECTIONS_CAP = 5000
 # DBInstanceClassMemory is the class's memory less what the OS and RDS's own processes keep;
-# AWS does not publish that share. Assumed here: 90% of the class memory, so the estimate errs
-# low (a connection check warns early, never late). Set thresholds.rds_max_connections for the
-# exact figure (`SHOW max_connections;`).
-ENGINE_MEMORY_SHARE = 0.90
+# AWS does not publish that share, and it is larger on small classes: a db.t4g.small (2 GiB)
+# allows 181 connections, 80% of its memory. Assumed here: 75%, so the estimate errs low (a
+# connection check warns early, never late). A custom parameter group's own max_connections is
+# read instead; thresholds.rds_max_connections overrides both (`SHOW max_connections;`).
+ENGINE_MEMORY_SHARE = 0.75
 GIB = 1024**3
 
 # Memory (GiB) of common instance classes, from the RDS instance class tables.
@@ -61,6 +62,10 @@ class RdsInstance(Model):
     latest_restorable_time: datetime | None = None
     maintenance_window: str | None = None
     backup_window: str | None = None  # "hh24:mi-hh24:mi" UTC: when the daily backup runs
+    parameter_group: str | None = None
+    # max_connections as a custom parameter group sets it (a number or a formula); None for
+    # a default group, which keeps RDS's formula.
+    max_connections_setting: str | None = None
     read_at: datetime | None = None  # what the restore point's age is measured against
 
     @property
@@ -74,7 +79,7 @@ class RdsInstance(Model):
         return max(ceiling - self.allocated_storage_gib, 0)
 
 
-@source("rds_instance", actions=("rds:DescribeDBInstances",))
+@source("rds_instance", actions=("rds:DescribeDBInstances", "rds:DescribeDBParameters"))
 def rds_instance(ctx: Context) -> RdsInstance:
     """The DB instance: status, class, storage, Multi-AZ, backups, deletion protection."""
     return ctx.once("rds:DescribeDBInstances", lambda: _describe_instance(ctx))
@@ -90,7 +95,11 @@ def _describe_instance(ctx: Context) -> RdsInstance:
         reason = error.response["Error"].get("Message") or f"DB instance {name} not found"
         return RdsInstance(identifier=name, status="MISSING", missing_reason=reason)
     db = found["DBInstances"][0]
+    groups = [g["DBParameterGroupName"] for g in db.get("DBParameterGroups", [])]
+    group = groups[0] if groups else None
     return RdsInstance(
+        parameter_group=group,
+        max_connections_setting=_max_connections_setting(ctx, group),
         identifier=db["DBInstanceIdentifier"],
         status=db["DBInstanceStatus"],
         instance_class=db.get("DBInstanceClass", ""),
@@ -105,6 +114,21 @@ def _describe_instance(ctx: Context) -> RdsInstance:
         backup_window=db.get("PreferredBackupWindow"),
         read_at=ctx.now,
     )
+
+
+def _max_connections_setting(ctx: Context, group: str | None) -> str | None:
+    """max_connections as a custom parameter group sets it; a default group cannot change it.
+
+    Only the parameters the user set (Source=user) are read: one page, not the group's ~350.
+    """
+    if group is None or group.startswith("default."):
+        return None
+    pages = ctx.aws.client("rds").get_paginator("describe_db_parameters")
+    for page in pages.paginate(DBParameterGroupName=group, Source="user"):
+        for parameter in page["Parameters"]:
+            if parameter.get("ParameterName") == "max_connections":
+                return parameter.get("ParameterValue")
+    return None
 
 
 class RdsEvent(Model):
