@@ -64,8 +64,7 @@ def hour(key: str, value: float, recent: float | None = None, minutes: int = 5) 
 def metrics(*changed: Series, drop: tuple[str, ...] = ()) -> Metrics:
     """An hour of every series at the simulated production's healthy values, then `changed`."""
     found = {k: hour(k, v) for k, v in HEALTHY.items()}
-    for key in ("alb_elb_5xx", "cache_evictions"):
-        found[key] = series(key, [])
+    found["alb_elb_5xx"] = series("alb_elb_5xx", [])  # published only when not zero
     found |= {s.key: s for s in changed}
     for key in drop:
         found.pop(key)

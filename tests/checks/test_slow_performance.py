@@ -143,6 +143,15 @@ def test_no_evictions_pass() -> None:
     slow.test_cache_evictions_within_limit(metrics(), THRESHOLDS, SIMULATED)
 
 
+def test_evictions_without_datapoints_are_inconclusive_not_zero() -> None:
+    """ElastiCache publishes every node's Evictions every minute, zeros included: none at all
+    means the query matched no node."""
+    with pytest.raises(Inconclusive, match="no datapoints for AWS/ElastiCache Evictions"):
+        slow.test_cache_evictions_within_limit(
+            metrics(series("cache_evictions", [])), THRESHOLDS, SIMULATED
+        )
+
+
 def test_any_eviction_fails_by_default() -> None:
     evidence = metrics(series("cache_evictions", [0.0] * 11 + [1.0]))
     with pytest.raises(AssertionError, match="1 evictions in the last hour \\(at most 0"):

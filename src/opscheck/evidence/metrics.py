@@ -67,9 +67,11 @@ QUERIES = (
     Query("rds_connections", "AWS/RDS", "DatabaseConnections", "Maximum", 60, _rds),
     Query("ecs_cpu", "AWS/ECS", "CPUUtilization", "Average", 300, _ecs),
     Query("ecs_memory", "AWS/ECS", "MemoryUtilization", "Average", 300, _ecs),
-    Query("cache_evictions", "AWS/ElastiCache", "Evictions", "Sum", 300, _cache, True),
+    # ElastiCache publishes every node's metrics every minute, zeros included: no datapoint
+    # means the query matched no node (a wrong cluster id), never a count of zero.
+    Query("cache_evictions", "AWS/ElastiCache", "Evictions", "Sum", 300, _cache),
     Query("cache_hits", "AWS/ElastiCache", "CacheHits", "Sum", 300, _cache),
-    Query("cache_misses", "AWS/ElastiCache", "CacheMisses", "Sum", 300, _cache, True),
+    Query("cache_misses", "AWS/ElastiCache", "CacheMisses", "Sum", 300, _cache),
 )
 
 

@@ -33,6 +33,7 @@ HEALTHY = {
     "ecs_memory": 55.0,
     "cache_hits": 5000.0,
     "cache_misses": 250.0,
+    "cache_evictions": 0.0,  # published as zero, as ElastiCache does
 }
 _moto_statistic = Statistics.get_statistics_for_type
 
