@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from opscheck.target import Target
@@ -37,6 +38,22 @@ def local_paths(target: Target) -> dict[str, str]:
     for name, url in target.app.dependencies.items():
         paths[f"dependency:{name}"] = f"/dependencies/{name}{urlsplit(url).path}"
     return paths
+
+
+def spawn(target: Target, catalog: Path, *options: str, stderr: Any) -> subprocess.Popen[str]:
+    """Start `python -m opscheck.simulator` for a simulated target: it talks on its stdout
+    and stops when its stdin closes. AWS settings of this process are not its own."""
+    command = [sys.executable, "-m", "opscheck.simulator", "--target", str(target.path)]
+    command += ["--catalog", str(catalog), *options]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env=env,
+    )
 
 
 class SimulatorError(RuntimeError):
@@ -66,26 +83,7 @@ class Simulator:
             forked = forkserver.fork_if_offered(offered, target, catalog, faults)
             if forked is not None:
                 return forked
-        command = [
-            sys.executable,
-            "-m",
-            "opscheck.simulator",
-            "--target",
-            str(target.path),
-            "--catalog",
-            str(catalog),
-            "--faults",
-            ",".join(faults),
-        ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        process = spawn(target, catalog, "--faults", ",".join(faults), stderr=subprocess.PIPE)
         assert process.stdout is not None
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)

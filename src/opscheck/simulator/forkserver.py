@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from opscheck.simulator import READY_TIMEOUT_S, Simulator, SimulatorError, catalog
+from opscheck.simulator import READY_TIMEOUT_S, Simulator, SimulatorError, catalog, spawn
 from opscheck.target import Target
 
 if TYPE_CHECKING:
@@ -72,25 +72,7 @@ class ForkServer:
     def start(cls, target: Target, faults: Path) -> ForkServer:
         """Start a fork server for a simulated target, and wait until its world is seeded."""
         log = tempfile.TemporaryFile("w+", prefix="opscheck-forkserver-")  # noqa: SIM115 (kept open until stop)
-        command = [
-            sys.executable,
-            "-m",
-            "opscheck.simulator",
-            "--target",
-            str(target.path),
-            "--catalog",
-            str(faults),
-            "--fork-server",
-        ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            env=env,
-        )
+        process = spawn(target, faults, "--fork-server", stderr=log)
         assert process.stdout is not None
         line = _read_line(process.stdout, READY_TIMEOUT_S)
         if not line:
