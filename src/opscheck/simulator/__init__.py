@@ -85,9 +85,14 @@ class Simulator:
                 return forked
         process = spawn(target, catalog, "--faults", ",".join(faults), stderr=subprocess.PIPE)
         assert process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            line = process.stdout.readline() if selector.select(READY_TIMEOUT_S) else ""
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(process.stdout, selectors.EVENT_READ)
+                line = process.stdout.readline() if selector.select(READY_TIMEOUT_S) else ""
+        except BaseException:  # Ctrl-C while it seeds: it must not go on seeding alone
+            process.kill()
+            process.wait()
+            raise
         if not line:
             process.kill()
             _, err = process.communicate()
