@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from opscheck.evidence.base import Context, Model, source
@@ -43,6 +45,24 @@ class TargetHealth(Model):
         return tuple(t for t in self.targets if t.state not in ("healthy", "initial", "draining"))
 
 
+def target_group(ctx: Context) -> dict[str, Any] | None:
+    """The service's target group as DescribeTargetGroups answers it, read once for every
+    source that needs it (its health, its metrics' dimensions); None when it does not exist."""
+
+    def read() -> dict[str, Any] | None:
+        elb = ctx.aws.client("elbv2")
+        try:
+            return elb.describe_target_groups(Names=[ctx.target.alb.target_group])[  # type: ignore[no-any-return]
+                "TargetGroups"
+            ][0]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TargetGroupNotFound":
+                raise
+            return None
+
+    return ctx.once("elasticloadbalancing:DescribeTargetGroups", read)
+
+
 @source(
     "target_health",
     actions=(
@@ -54,13 +74,9 @@ def target_health(ctx: Context) -> TargetHealth:
     """Every target registered in the service's target group, with its health state."""
     elb = ctx.aws.client("elbv2")
     name = ctx.target.alb.target_group
-    try:
-        groups = elb.describe_target_groups(Names=[name])["TargetGroups"]
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "TargetGroupNotFound":
-            raise
+    group = target_group(ctx)
+    if group is None:
         return TargetHealth(target_group=name, exists=False)
-    group = groups[0]
     answer = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
     return TargetHealth(
         target_group=name,

@@ -18,26 +18,35 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from opscheck.evidence.base import Context, Model, source
+from opscheck.evidence.elb import target_group
 from opscheck.target import Target
 
 WINDOW_MINUTES = 60
 PUBLISH_DELAY = timedelta(minutes=3)  # CloudWatch's newest datapoints arrive 1-3 min late
-Dimensions = Callable[[Target, str], dict[str, str] | None]
+# (target, load balancer dimension, target group dimension or None) -> the query's dimensions
+Dimensions = Callable[[Target, str, "str | None"], dict[str, str] | None]
 
 
-def _alb(target: Target, lb: str) -> dict[str, str]:
+def _alb(target: Target, lb: str, tg: str | None) -> dict[str, str]:
+    """What only the load balancer counts: its own 5xx answers, for every target group."""
     return {"LoadBalancer": lb}
 
 
-def _rds(target: Target, lb: str) -> dict[str, str]:
+def _service(target: Target, lb: str, tg: str | None) -> dict[str, str]:
+    """The service's own target group on the load balancer, so the other target groups of a
+    shared ALB neither dilute nor inflate its numbers; the whole ALB when there is none."""
+    return {"TargetGroup": tg, "LoadBalancer": lb} if tg else {"LoadBalancer": lb}
+
+
+def _rds(target: Target, lb: str, tg: str | None) -> dict[str, str]:
     return {"DBInstanceIdentifier": target.rds.instance}
 
 
-def _ecs(target: Target, lb: str) -> dict[str, str]:
+def _ecs(target: Target, lb: str, tg: str | None) -> dict[str, str]:
     return {"ClusterName": target.ecs.cluster, "ServiceName": target.ecs.service}
 
 
-def _cache(target: Target, lb: str) -> dict[str, str] | None:
+def _cache(target: Target, lb: str, tg: str | None) -> dict[str, str] | None:
     return {"CacheClusterId": target.cache.cluster} if target.cache else None
 
 
@@ -53,15 +62,23 @@ class Query:
 
 
 QUERIES = (
-    Query("alb_requests", "AWS/ApplicationELB", "RequestCount", "Sum", 60, _alb),
+    Query("alb_requests", "AWS/ApplicationELB", "RequestCount", "Sum", 60, _service),
     Query(
-        "alb_target_5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", 60, _alb, True
+        "alb_target_5xx",
+        "AWS/ApplicationELB",
+        "HTTPCode_Target_5XX_Count",
+        "Sum",
+        60,
+        _service,
+        True,
     ),
     Query("alb_elb_5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", 60, _alb, True),
     # RequestCount counts only requests for which a target was chosen: the 503s the load
     # balancer answers itself when no target is healthy are not in it.
     Query("alb_elb_503", "AWS/ApplicationELB", "HTTPCode_ELB_503_Count", "Sum", 60, _alb, True),
-    Query("alb_response_time_p95", "AWS/ApplicationELB", "TargetResponseTime", "p95", 300, _alb),
+    Query(
+        "alb_response_time_p95", "AWS/ApplicationELB", "TargetResponseTime", "p95", 300, _service
+    ),
     Query("rds_cpu", "AWS/RDS", "CPUUtilization", "Average", 300, _rds),
     Query("rds_free_storage", "AWS/RDS", "FreeStorageSpace", "Minimum", 300, _rds),
     Query("rds_connections", "AWS/RDS", "DatabaseConnections", "Maximum", 60, _rds),
@@ -171,10 +188,22 @@ def series_fact(values: tuple[float, ...]) -> str:
     return ",".join(f"{v:.4g}" for v in values)
 
 
+def target_group_dimension(ctx: Context) -> str | None:
+    """The service's target group as CloudWatch names it ("targetgroup/NAME/ID"), from the
+    DescribeTargetGroups its health is read with; None when it does not exist."""
+    group = target_group(ctx)
+    return group["TargetGroupArn"].rpartition(":")[2] if group else None
+
+
 def load_balancer_dimension(ctx: Context) -> str:
-    """The ALB's CloudWatch dimension: from the environment file, or from its ARN."""
+    """The ALB's CloudWatch dimension: from the environment file, else from the load balancer
+    its target group names (the same call), else from the ALB itself."""
     if ctx.target.alb.dimension:
         return ctx.target.alb.dimension
+    group = target_group(ctx) or {}
+    for arn in group.get("LoadBalancerArns", []):
+        if f"/app/{ctx.target.alb.name}/" in arn:
+            return str(arn.split(":loadbalancer/")[1])
 
     def read() -> str:
         elb = ctx.aws.client("elbv2")
@@ -186,12 +215,16 @@ def load_balancer_dimension(ctx: Context) -> str:
 
 @source(
     "metrics",
-    actions=("cloudwatch:GetMetricData", "elasticloadbalancing:DescribeLoadBalancers"),
+    actions=(
+        "cloudwatch:GetMetricData",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeLoadBalancers",
+    ),
 )
 def metrics(ctx: Context) -> Metrics:
     """The last hour of every metric the checks grade: ALB, RDS, ECS and cache, in one call."""
-    lb = load_balancer_dimension(ctx)
-    wanted = {q.key: (q, q.dimensions(ctx.target, lb)) for q in QUERIES}
+    lb, tg = load_balancer_dimension(ctx), target_group_dimension(ctx)
+    wanted = {q.key: (q, q.dimensions(ctx.target, lb, tg)) for q in QUERIES}
     wanted = {k: (q, d) for k, (q, d) in wanted.items() if d is not None}
     start, end = whole_periods(ctx.now)
     queries = [

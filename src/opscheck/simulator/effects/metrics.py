@@ -90,6 +90,7 @@ def change_metrics(world: World, change: MetricsChange, fault: Fault) -> None:
 @finish
 def publish(world: World) -> None:
     lb = world.load_balancer_dimension
+    tg = world.target_group_arn.rpartition(":")[2] or None
     queries = {q.key: q for q in QUERIES}
     # What CloudWatch holds now: the minutes up to its publishing delay ago, so a fault's
     # last minutes are the newest a reader can see.
@@ -97,7 +98,7 @@ def publish(world: World) -> None:
     data: dict[str, list[dict[str, Any]]] = {}
     for key, values in world.series.items():
         q = queries[key]
-        dims = q.dimensions(world.target, lb)
+        dims = q.dimensions(world.target, lb, tg)
         if dims is None:
             continue
         # One minute more, a copy of the last: a read that starts in the next minute still
