@@ -43,3 +43,23 @@ def test_no_cache_table_is_unavailable(moto_url: str) -> None:
     found = gather(["cache_cluster"], context(with_cache(None), moto_url)).get("cache_cluster")
     assert isinstance(found, Unavailable)
     assert "no [cache] table in simulated.toml" in found.reason
+
+
+def test_a_replication_group_id_says_which_ids_to_use(moto_url: str) -> None:
+    """Not 'the cache does not exist': the id names the group, and its members are clusters."""
+    boto3.client(
+        "elasticache", region_name="us-east-2", endpoint_url=moto_url, **CREDENTIALS
+    ).create_replication_group(
+        ReplicationGroupId="opscheck-tests-rg",
+        ReplicationGroupDescription="the service's Redis",
+        Engine="redis",
+        CacheNodeType="cache.t4g.small",
+        NumCacheClusters=2,
+    )
+    ctx = context(with_cache("opscheck-tests-rg"), moto_url)
+    found = gather(["cache_cluster"], ctx).get("cache_cluster")
+    assert isinstance(found, Unavailable) and not found.not_configured
+    assert found.reason.startswith(
+        "[cache] cluster opscheck-tests-rg is a replication group, not a cache cluster"
+    )
+    assert "opscheck-tests-rg-001" in found.reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from opscheck.evidence.base import Context, Model, NotConfigured, source
+from opscheck.evidence.base import Context, Model, NotConfigured, SourceUnavailable, source
 
 
 class NoCacheConfigured(NotConfigured):
@@ -21,7 +21,27 @@ class CacheCluster(Model):
     nodes: int | None = None
 
 
-@source("cache_cluster", actions=("elasticache:DescribeCacheClusters",))
+def _not_a_replication_group(ctx: Context, name: str) -> None:
+    """A replication group's id is not a cluster's: its nodes are clusters of their own
+    (`<id>-001`...), each publishing its metrics. Say which ids to use rather than call the
+    cache missing."""
+    try:
+        found = ctx.aws.client("elasticache").describe_replication_groups(ReplicationGroupId=name)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ReplicationGroupNotFoundFault":
+            raise
+        return
+    members = [m for g in found["ReplicationGroups"] for m in g.get("MemberClusters", [])]
+    raise SourceUnavailable(
+        f"[cache] cluster {name} is a replication group, not a cache cluster: set it to one of "
+        f"its member clusters ({', '.join(members) or 'none listed'}), whose metrics are per node"
+    )
+
+
+@source(
+    "cache_cluster",
+    actions=("elasticache:DescribeCacheClusters", "elasticache:DescribeReplicationGroups"),
+)
 def cache_cluster(ctx: Context) -> CacheCluster:
     """The ElastiCache cluster of [cache]: status, engine, node type and count."""
     if ctx.target.cache is None:
@@ -35,6 +55,7 @@ def cache_cluster(ctx: Context) -> CacheCluster:
     except ClientError as error:
         if error.response["Error"]["Code"] != "CacheClusterNotFound":
             raise
+        _not_a_replication_group(ctx, name)
         return CacheCluster(cluster=name, exists=False)
     c = found["CacheClusters"][0]
     return CacheCluster(
