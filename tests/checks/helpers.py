@@ -10,6 +10,7 @@ import pytest
 from opscheck.evidence.cloudwatch import Alarm, Alarms
 from opscheck.evidence.dependencies import Dependencies, DependencyAnswer
 from opscheck.evidence.ecs import Deployment, EcsService
+from opscheck.evidence.elb import TargetHealth, TargetState
 from opscheck.evidence.metrics import QUERIES, Metrics, Series
 from opscheck.evidence.rds import RdsInstance
 from opscheck.outcomes import Failure, Inconclusive
@@ -88,6 +89,16 @@ def deps(*answers: DependencyAnswer) -> Dependencies:
 
 def alarms(*found: Alarm, missing: tuple[str, ...] = ()) -> Alarms:
     return Alarms(region="us-east-2", alarms={a.name: a for a in found}, missing=missing)
+
+
+def target(
+    id_: str, state: str, reason: str | None = None, description: str | None = None
+) -> TargetState:
+    return TargetState(id=id_, port=3000, state=state, reason=reason, description=description)
+
+
+def targets(*states: TargetState, exists: bool = True) -> TargetHealth:
+    return TargetHealth(target_group=TARGET.alb.target_group, exists=exists, targets=states)
 
 
 DB = TARGET.rds.instance

@@ -9,11 +9,10 @@ import pytest
 
 from opscheck.evidence.cloudwatch import Alarm
 from opscheck.evidence.ecs import ContainerExit, EcsService, StoppedTasks
-from opscheck.evidence.elb import TargetHealth, TargetState
 from opscheck.evidence.http import HealthResponse
 from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.outcomes import Inconclusive
-from tests.checks.helpers import alarms
+from tests.checks.helpers import alarms, target, targets
 from tests.helpers import (
     EXIT_137,
     IMAGE_PULL_FAILED,
@@ -51,14 +50,6 @@ def service(**fields: object) -> EcsService:
         "task_definition": f"{TASK_DEFINITION}:42",
     }
     return EcsService(**(values | fields))
-
-
-def target(id_: str, state: str, reason: str | None = None, description: str | None = None):  # type: ignore[no-untyped-def]
-    return TargetState(id=id_, port=3000, state=state, reason=reason, description=description)
-
-
-def targets(*states: TargetState, exists: bool = True) -> TargetHealth:
-    return TargetHealth(target_group=TARGET_GROUP, exists=exists, targets=states)
 
 
 def alarm(name: str, state: str, reason: str = "") -> Alarm:

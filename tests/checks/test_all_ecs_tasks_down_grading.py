@@ -5,28 +5,26 @@ Fewer tasks or fewer healthy targets while others still serve is lost capacity, 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from opscheck.evidence.ecs import DeploymentSettings, EcsService
-from opscheck.evidence.elb import TargetHealth, TargetState
+from opscheck.evidence.cloudwatch import Alarm, Alarms
+from opscheck.evidence.ecs import DeploymentSettings
 from opscheck.outcomes import Failure
-from opscheck.target import load
-from tests.helpers import ROOT, load_checks
+from tests.checks.helpers import service, target, targets
+from tests.helpers import SIMULATED, THRESHOLDS, load_checks
 
 SCENARIO = load_checks("test_all_ecs_tasks_down")
-THRESHOLDS = load("simulated", ROOT).thresholds
 
 
-def service(desired: int, running: int, minimum_healthy_percent: int | None = None) -> EcsService:
-    return EcsService(
-        cluster="c",
-        name="api",
-        status="ACTIVE",
-        desired=desired,
-        running=running,
-        pending=desired - running,
-        settings=DeploymentSettings(minimum_healthy_percent=minimum_healthy_percent),
-    )
+def capacity(desired: int, running: int, percent: int | None) -> object:
+    settings = DeploymentSettings(minimum_healthy_percent=percent)
+    return service(desired=desired, running=running, pending=desired - running, settings=settings)
+
+
+def serving(*states: str) -> object:
+    return targets(*(target(f"10.0.1.{n}", s) for n, s in enumerate(states)))
 
 
 def severity_of(check, *args) -> str | None:
@@ -50,14 +48,7 @@ def severity_of(check, *args) -> str | None:
 )
 def test_running_tasks_are_graded_by_what_still_serves(desired, running, percent, expected):
     check = SCENARIO.test_running_tasks_meet_desired
-    assert severity_of(check, service(desired, running, percent), THRESHOLDS) == expected
-
-
-def targets(*states: str) -> TargetHealth:
-    return TargetHealth(
-        target_group="tg",
-        targets=tuple(TargetState(id=f"10.0.1.{n}", state=s) for n, s in enumerate(states)),
-    )
+    assert severity_of(check, capacity(desired, running, percent), THRESHOLDS) == expected
 
 
 @pytest.mark.parametrize(
@@ -72,16 +63,11 @@ def targets(*states: str) -> TargetHealth:
     ],
 )
 def test_targets_are_graded_by_how_many_still_serve(states, expected):
-    assert severity_of(SCENARIO.test_targets_are_healthy, targets(*states), THRESHOLDS) == expected
+    assert severity_of(SCENARIO.test_targets_are_healthy, serving(*states), THRESHOLDS) == expected
 
 
 def test_the_unhealthy_targets_alarm_is_an_outage_only_when_nothing_serves():
-    from datetime import UTC, datetime
-
-    from opscheck.evidence.cloudwatch import Alarm, Alarms
-
-    target = load("simulated", ROOT)
-    name = target.alarms.alb_unhealthy_targets
+    name = SIMULATED.alarms.alb_unhealthy_targets
     firing = Alarms(
         region="us-east-2",
         alarms={
@@ -89,7 +75,7 @@ def test_the_unhealthy_targets_alarm_is_an_outage_only_when_nothing_serves():
         },
     )
     check = SCENARIO.test_unhealthy_targets_alarm_is_not_firing
-    assert severity_of(check, firing, target, targets("unhealthy", "unhealthy")) == "P0"
-    assert severity_of(check, firing, target, targets("healthy", "unhealthy")) == "P1"
+    assert severity_of(check, firing, SIMULATED, serving("unhealthy", "unhealthy")) == "P0"
+    assert severity_of(check, firing, SIMULATED, serving("healthy", "unhealthy")) == "P1"
     with pytest.raises(Failure, match="1 of 2 targets still healthy"):
-        check(firing, target, targets("healthy", "unhealthy"))
+        check(firing, SIMULATED, serving("healthy", "unhealthy"))

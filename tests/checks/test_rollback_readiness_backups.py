@@ -10,6 +10,7 @@ import pytest
 from opscheck.evidence.rds import RdsInstance, RdsSnapshot, RdsSnapshots
 from opscheck.outcomes import Inconclusive
 from opscheck.target import load
+from tests.checks.helpers import instance as db
 from tests.helpers import ROOT, load_checks
 
 ROLLBACK = load_checks("test_rollback_readiness")
@@ -42,13 +43,7 @@ def test_a_longer_window_allows_longer() -> None:
 
 def instance(behind_minutes: float | None, retention: int = 7) -> RdsInstance:
     restorable = None if behind_minutes is None else NOW - timedelta(minutes=behind_minutes)
-    return RdsInstance(
-        identifier="db",
-        status="available",
-        backup_retention_days=retention,
-        latest_restorable_time=restorable,
-        read_at=NOW,
-    )
+    return db(backup_retention_days=retention, latest_restorable_time=restorable, read_at=NOW)
 
 
 def test_point_in_time_restore_close_to_now_passes() -> None:

@@ -5,17 +5,12 @@ from __future__ import annotations
 import pytest
 
 from opscheck.evidence.ecs import ContainerExit, StoppedTask
-
-ARN = "arn:aws:ecs:us-east-2:123456789012:task-definition/saaspe-production-backend:4"
+from tests.helpers import task
 
 
 def stopped(stop_code: str, exit_code: int | None, reason: str | None = None) -> StoppedTask:
-    return StoppedTask(
-        arn="arn:aws:ecs:us-east-2:123456789012:task/c/0b4a",
-        task_definition=ARN,
-        stop_code=stop_code,
-        stopped_reason="",
-        containers=(ContainerExit(name="backend", exit_code=exit_code, reason=reason),),
+    return task(
+        "", ContainerExit(name="backend", exit_code=exit_code, reason=reason), stop_code=stop_code
     )
 
 
