@@ -38,6 +38,12 @@ class Finding:
         return self.nodeid.rpartition("::")[2]
 
     @property
+    def is_problem(self) -> bool:
+        """Failed, or could not look: what a run's verdict and reports speak of. A check of
+        what the environment leaves out on purpose (not configured) is not a problem."""
+        return self.outcome in ("failed", "inconclusive")
+
+    @property
     def rank(self) -> int:
         return SEVERITY_ORDER.index(self.severity) if self.severity in SEVERITY_ORDER else 9
 
@@ -100,7 +106,7 @@ def gate(findings: Iterable[Finding], fail_on: str) -> str:
     of something the environment leaves out on purpose (not configured) never does.
     """
     limit = SEVERITY_ORDER.index(fail_on.upper())
-    failing = [f for f in findings if f.outcome in ("failed", "inconclusive")]
+    failing = [f for f in findings if f.is_problem]
     if any(f.outcome == "inconclusive" or f.rank <= limit for f in failing):
         return "block"
     return "warn" if failing else "pass"

@@ -53,10 +53,7 @@ class Run:
 
     def identity(self) -> tuple[str | None, str | None]:
         """The account and caller the evidence was read as, in this process or a worker's."""
-        evidence = self.evidence
-        shared = os.environ.get(SHARED_EVIDENCE)
-        if evidence is None and shared and (Path(shared) / "evidence.json").exists():
-            evidence = Evidence.load(Path(shared) / "evidence.json")
+        evidence = self.evidence or self.shared_evidence()
         who = evidence.get("identity") if evidence else None
         if who is None or isinstance(who, Unavailable):
             return None, None
@@ -140,9 +137,12 @@ class Run:
         return path.read_text(encoding="utf-8") if path and path.exists() else None
 
     def shared_evidence(self) -> Evidence | None:
-        """On an xdist controller: the evidence its workers read (or the file they replay)."""
+        """Evidence this process did not read itself: its xdist workers', or the replayed file."""
         if self.replay is not None:
-            return Evidence.load(self.replay)
+            try:
+                return Evidence.load(self.replay)
+            except EvidenceFileError:
+                return None  # the evidence pass has said what is wrong with it: a usage error
         shared = os.environ.get(SHARED_EVIDENCE)
         saved = Path(shared) / "evidence.json" if shared else None
         if saved is None or not saved.exists():

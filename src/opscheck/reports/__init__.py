@@ -65,8 +65,7 @@ def cause_of(runbook: Runbook, finding: Finding) -> str | None:
 
 def problems(findings: list[Finding]) -> list[Finding]:
     """Failed and inconclusive findings, worst severity first (otherwise in the order given)."""
-    bad = (f for f in findings if f.outcome in ("failed", "inconclusive"))
-    return sorted(bad, key=lambda f: f.rank)
+    return sorted((f for f in findings if f.is_problem), key=lambda f: f.rank)
 
 
 def not_configured(findings: list[Finding]) -> list[str]:

@@ -47,8 +47,7 @@ SCHEMA = 1
 def verdict(findings: list[Finding], run: RunContext) -> str:
     if not run.complete:
         return "incomplete"
-    bad = any(f.outcome in ("failed", "inconclusive") for f in findings)
-    return "fail" if bad else "pass"
+    return "fail" if any(f.is_problem for f in findings) else "pass"
 
 
 def build(findings: list[Finding], run: RunContext) -> dict[str, Any]:
