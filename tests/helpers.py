@@ -41,6 +41,17 @@ TASK_DEFINITION = "arn:aws:ecs:us-east-2:123456789012:task-definition/saaspe-pro
 REPO, WORKFLOW = "Dnick20/SaasPE", "backend-deploy.yml"  # the simulated target's [github]
 
 
+def generated(module: str, document: str, marker: str) -> tuple[str, str]:
+    """What `python -m module` prints, and what `document` holds between its marker lines
+    (`<!-- marker:begin -->`, `<!-- marker:end -->`): the two must be the same."""
+    printed = subprocess.run(
+        [sys.executable, "-m", module], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    text = (ROOT / document).read_text(encoding="utf-8")
+    inside = text.split(f"<!-- {marker}:begin -->\n")[1].split(f"\n<!-- {marker}:end -->")[0]
+    return printed, inside.strip()
+
+
 def thresholds(**fields: Any) -> Any:
     """The simulated target's thresholds with `fields` changed."""
     return THRESHOLDS.model_copy(update=fields)
