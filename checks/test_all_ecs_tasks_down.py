@@ -5,7 +5,6 @@ recently stopped tasks for the runbook's causes: a bad image, out of memory, bad
 The fourth cause, an AWS service issue, is not observable from the account's own APIs.
 """
 
-from datetime import UTC, datetime
 
 import pytest
 
@@ -128,8 +127,7 @@ def test_no_tasks_failed_on_configuration(stopped_tasks):
 
 
 def _stopped(tasks, evidence, what):
-    # A task still stopping has no stoppedAt yet: it is the latest.
-    latest = max(tasks, key=lambda t: t.stopped_at or datetime.max.replace(tzinfo=UTC))
+    latest = evidence.latest(tasks)
     return (
         f"{len(tasks)} tasks of {evidence.service} {what} in the last "
         f"{evidence.window_minutes} min; latest: {latest.summary()}"

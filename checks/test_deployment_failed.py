@@ -8,7 +8,7 @@ whether the tasks of the next deploy can start and stay up.
 """
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -21,8 +21,6 @@ pytestmark = pytest.mark.runbook("deployment-failed")
 IMAGE_STEP = re.compile(r"docker|build|image|push", re.I)
 # ECS takes secrets from Secrets Manager or SSM: an ARN of either, or an SSM parameter name.
 SECRET_STORE = re.compile(r"^arn:[^:]+:(secretsmanager|ssm):")
-# A task still stopping has no stoppedAt yet: it is the latest.
-STILL_STOPPING = datetime.max.replace(tzinfo=UTC)
 # GitHub re-runs a workflow run only up to 30 days after its initial run.
 RERUN_WINDOW = timedelta(days=30)
 
@@ -159,7 +157,7 @@ def test_tasks_are_not_restarting_repeatedly(stopped_tasks, ecs_service, thresho
     crashed, limit = stopped.abnormal, thresholds.max_abnormal_stops
     kinds = ", ".join(f"{n} {kind}" for kind, n in stopped.abnormal_by_kind().items())
     if len(crashed) > limit:
-        latest = max(crashed, key=lambda t: t.stopped_at or STILL_STOPPING)
+        latest = stopped.latest(crashed)
         raise AssertionError(
             f"{len(crashed)} tasks of {s.name} crashed or were killed in the last "
             f"{stopped.window_minutes} min ({kinds}; at most {limit} expected) while "

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -29,6 +30,7 @@ STOPPED_BY_ECS = (
     "TerminationNotice",
     "InfrastructureHealth",
 )
+STILL_STOPPING = datetime.max.replace(tzinfo=UTC)
 MAX_STOPPED_TASKS = 1000  # ten pages of ListTasks: ECS keeps stopped tasks for about an hour
 DESCRIBE_BATCH = 100  # DescribeTasks takes at most 100 task ARNs
 
@@ -270,6 +272,11 @@ class StoppedTasks(Model):
     def abnormal(self) -> tuple[StoppedTask, ...]:
         """The tasks of the window that crashed or were killed, not stopped as routine."""
         return tuple(t for t in self.tasks if t.stop_kind is not None)
+
+    @staticmethod
+    def latest(tasks: Iterable[StoppedTask]) -> StoppedTask:
+        """The task that stopped last; one still stopping has no stoppedAt yet and is it."""
+        return max(tasks, key=lambda t: t.stopped_at or STILL_STOPPING)
 
     def abnormal_by_kind(self) -> dict[str, int]:
         counts: dict[str, int] = {}
