@@ -16,7 +16,9 @@ from requests.structures import CaseInsensitiveDict
 from opscheck.simulator import FORK_SERVER
 from opscheck.simulator.forkserver import ForkServer
 from opscheck.target import load
+from tests import helpers
 from tests.helpers import ECS_JSON, ROOT, Answer, LocalServer, Reply, Request, Serve, StartServer
+from tests.pytest_server import PytestServer
 
 pytest_plugins = ["pytester"]
 
@@ -39,6 +41,19 @@ def _fork_server_offered() -> Iterator[None]:
             patch.setenv(FORK_SERVER, server.offer())
             yield
     finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pytest_server_offered() -> Iterator[None]:
+    """One pytest server per test process: `run_checks` forks each run of the checks from
+    it rather than starting Python and importing pytest, botocore and opscheck again."""
+    server = PytestServer.start()
+    helpers.PYTEST_SERVER = server
+    try:
+        yield
+    finally:
+        helpers.PYTEST_SERVER = None
         server.stop()
 
 

@@ -29,6 +29,7 @@ from opscheck.evidence.ecs import ContainerExit, StoppedTask, StoppedTasks
 from opscheck.simulator import FORK_SERVER, Simulator
 from opscheck.simulator.forkserver import fork
 from opscheck.target import Target, load
+from tests.pytest_server import PytestServer
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # the clock of hand-built evidence
@@ -133,6 +134,11 @@ def simulator(faults: list[str] | tuple[str, ...] = ()) -> Simulator:
     return fork(json.loads(os.environ[FORK_SERVER])["socket"], list(faults))
 
 
+# The server runs of the checks fork from (tests/pytest_server.py), while a test session
+# offers one (`_pytest_server_offered` in conftest.py); None: each run starts Python afresh.
+PYTEST_SERVER: PytestServer | None = None
+
+
 def run_checks(
     tmp_path: Path,
     *args: str,
@@ -140,27 +146,35 @@ def run_checks(
     env: dict | None = None,
     forked: bool = True,
 ) -> Outcome:
-    """Run the checks of this repository as a user would, in a subprocess; read summary.json.
+    """Run the checks of this repository as a user would, in a process of its own; read
+    summary.json.
 
-    A run against the simulated environment starts its simulator as a user's does, forked
-    from the fork server this process offers (`FORK_SERVER`); with `forked=False` it is
-    offered none and starts a cold one.
+    The process is forked from the pytest server the session offers (`PYTEST_SERVER`), a
+    `python -m pytest` without the cost of starting Python and importing it all. A run
+    against the simulated environment starts its simulator as a user's does, forked from
+    the fork server this process offers (`FORK_SERVER`); with `forked=False` it is offered
+    none and starts a cold one.
     """
     reports = tmp_path / "reports"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        f"--report-dir={reports}",
-        *args,
-    ]
+    arguments = ["-p", "no:cacheprovider", f"--report-dir={reports}", *args]
+    env = dict(os.environ if env is None else env)
     if not forked:
-        env = {k: v for k, v in (os.environ if env is None else env).items() if k != FORK_SERVER}
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
-    )
+        env.pop(FORK_SERVER, None)
+    if PYTEST_SERVER is not None:
+        output = tmp_path / "pytest-output.txt"
+        returncode = PYTEST_SERVER.run(arguments, cwd=ROOT, env=env, output=output, timeout=timeout)
+        text = output.read_text(encoding="utf-8", errors="replace")
+        output.unlink()
+    else:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", *arguments],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+        returncode, text = done.returncode, done.stdout + done.stderr
     checks = {}
     summary = reports / "summary.json"
     if summary.exists():
@@ -173,7 +187,7 @@ def run_checks(
                 severity=c["severity"],
                 message=c["message"],
             )
-    return Outcome(done.returncode, done.stdout + done.stderr, checks)
+    return Outcome(returncode, text, checks)
 
 
 # -- local HTTP servers (the local_server fixture) -------------------------------------------

@@ -60,9 +60,7 @@ def {hook}():
     ("hook", "order"),
     [("pytest_terminal_summary", "tryfirst"), ("pytest_unconfigure", "tryfirst")],
 )
-def test_ctrl_c_while_the_run_ends_finishes_the_reports_and_exits_interrupted(
-    project, hook, order
-):
+def test_ctrl_c_while_the_run_ends_finishes_the_reports_and_exits_interrupted(project, hook, order):
     """Ctrl-C as the reports are written: they are finished (under a second), then the run
     exits 2, as any interrupted run does, without a traceback."""
     write_check(project, PASSING)
