@@ -30,6 +30,7 @@ from opscheck.evidence.logs import LogErrors
 from opscheck.evidence.metrics import Metrics
 from opscheck.evidence.monitoring import Dashboard, LogGroup
 from opscheck.evidence.rds import RdsEvents, RdsInstance, RdsMaintenance, RdsSnapshots
+from opscheck.evidence.rdslogs import RdsLogs
 from opscheck.evidence.sentry import SentryActivity
 from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.findings import FACT
@@ -207,6 +208,14 @@ def rds_instance(evidence: Evidence) -> RdsInstance:
     The DB instance: status, class, storage, Multi-AZ, backups, deletion protection.
     """
     return _read(evidence, "rds_instance", RdsInstance)
+
+
+@pytest.fixture
+def rds_logs(evidence: Evidence) -> RdsLogs:
+    """
+    PostgreSQL's log of the last hour, via RDS: slow statements, refusals, deadlocks, disk.
+    """
+    return _read(evidence, "rds_logs", RdsLogs)
 
 
 @pytest.fixture
