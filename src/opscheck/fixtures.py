@@ -17,6 +17,7 @@ from typing import TypeVar, cast
 
 import pytest
 
+from opscheck.commands import Commands
 from opscheck.evidence import Evidence, Model, Unavailable
 from opscheck.evidence.cache import CacheCluster
 from opscheck.evidence.cloudwatch import Alarms
@@ -87,6 +88,12 @@ def fact(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         request.node.user_properties.append((FACT + name, str(value)))
 
     return state
+
+
+@pytest.fixture(scope="session")
+def commands(runbook: Runbook, target: Target, request: pytest.FixtureRequest) -> Commands:
+    """The runbook's commands filled in for the target checked, for a check's message."""
+    return Commands(runbook, target, request.config.stash[SESSION].run.reference)
 
 
 @pytest.fixture(scope="session")

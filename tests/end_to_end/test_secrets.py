@@ -1,7 +1,7 @@
 """No secret in any output: credentials planted where the simulated production serves text
-(log lines, the health body, a stopped task's reason, an external API's answer) reach none
-of the terminal, the reports, the annotations, the step summary, the Allure results, the
-JUnit file or the saved evidence."""
+(log lines, PostgreSQL's logged statements, the health body, a stopped task's reason, an
+external API's answer) reach none of the terminal, the reports, the annotations, the step
+summary, the Allure results, the JUnit file or the saved evidence."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ import os
 from opscheck.simulator.catalog import load as load_catalog
 from tests.helpers import ROOT, run_checks
 
-FAULTS = ("error-log-flood", "health-503", "bad-env-var", "external-api-down")
+FAULTS = (
+    "error-log-flood",
+    "health-503",
+    "bad-env-var",
+    "external-api-down",
+    "rds-log-slow-statements",
+)
 # The fake credentials those faults plant (fixtures/faults/*.toml), whole and in fragments.
 PLANTED = (
     "ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ",
@@ -24,6 +30,8 @@ PLANTED = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
     "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     "Pa55word-prod",
+    "sim-hunter2-do-not-print",
+    "Rep0rt-sim-pw",
 )
 
 

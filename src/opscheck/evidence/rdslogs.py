@@ -76,6 +76,7 @@ def shorten(text: str) -> str:
 
 class LogLine(Model):
     at: datetime
+    file: str  # the log file it is in, to download it
     text: str  # redacted and shortened; statements have their literals masked
     who: str = ""  # user@database
 
@@ -87,6 +88,7 @@ class Matches(Model):
 
 class SlowStatement(Model):
     at: datetime
+    file: str
     duration_ms: float
     statement: str  # literals masked, redacted, shortened
     who: str = ""
@@ -112,6 +114,10 @@ class RdsLogs(Model):
     refused_connections: Matches = Matches()
     deadlocks: Matches = Matches()
     storage_errors: Matches = Matches()
+
+    @property
+    def window_minutes(self) -> int:
+        return round((self.end - self.start).total_seconds() / 60)
 
     @property
     def complete(self) -> bool:
@@ -149,6 +155,7 @@ def rds_logs(ctx: Context) -> RdsLogs:
             unread.append(file)
             continue
         try:
+            reading.file = file
             reading.read(_portions(rds, name, file, reading))
         except ClientError as error:
             if error.response["Error"]["Code"] not in (
@@ -229,6 +236,7 @@ class _Reading:
 
     def __init__(self, start: datetime) -> None:
         self.start = start
+        self.file = ""
         self.bytes_read = 0
         self.cut_at: int | None = None
         self.lines = 0
@@ -268,7 +276,11 @@ class _Reading:
             statement = statement_text(duration["statement"])
             self.slow.append(
                 SlowStatement(
-                    at=at, duration_ms=float(duration["ms"]), statement=statement, who=who
+                    at=at,
+                    file=self.file,
+                    duration_ms=float(duration["ms"]),
+                    statement=statement,
+                    who=who,
                 )
             )
             self.slow = sorted(self.slow, key=lambda s: -s.duration_ms)[:MAX_SLOW]
@@ -283,7 +295,10 @@ class _Reading:
         if kind:
             self.counts[kind] += 1
             line = LogLine(
-                at=at, text=shorten(redact(f"{level}: {' '.join(text.split())}")), who=who
+                at=at,
+                file=self.file,
+                text=shorten(redact(f"{level}: {' '.join(text.split())}")),
+                who=who,
             )
             # Files are read newest first: keep the newest lines, whatever order they came in.
             newest = sorted([*self.kinds[kind], line], key=lambda found: found.at)
