@@ -22,6 +22,15 @@ from tests.helpers import SIMULATED, LocalServer, Reply, Request, StartServer, c
 
 INSTANCE = SIMULATED.rds.instance
 XML = "text/xml"
+# Half past: lines of the last 30 minutes are in this hour's file, older ones in the last's.
+CLOCK = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)
+THIS_HOUR, LAST_HOUR = "error/postgresql.log.2026-11-26-15", "error/postgresql.log.2026-11-26-14"
+
+
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulator's answers stamp lines by this clock, as the source reads by it."""
+    monkeypatch.setattr(simulated, "now", lambda: CLOCK)
 
 
 def instance_answer(group: str = "saaspe-pg16") -> str:
@@ -75,7 +84,7 @@ def rds_server(
 
 
 def read(server: LocalServer) -> RdsLogs:
-    return rds_logs(context(SIMULATED, server.url, now=datetime.now(UTC)))
+    return rds_logs(context(SIMULATED, server.url, now=CLOCK))
 
 
 def actions(server: LocalServer, action: str) -> list[dict[str, str]]:
@@ -121,7 +130,7 @@ def test_every_file_of_the_window_is_read_in_blocks_and_parsed(
     assert {p["NumberOfLines"] for p in downloads} == {"2"}
     first = [p["Marker"] for p in downloads if p["LogFileName"] == found.files[0]]
     assert first[0] == "0" and len(first) >= 3  # followed the Marker to the file's end
-    assert len(found.files) == 2 and found.files[0] > found.files[1]  # newest first
+    assert found.files == (THIS_HOUR, LAST_HOUR)  # newest first; 13:00's file not listed
     assert found.complete and found.cut_at is None and found.bytes_read > 0
     assert found.slow_log_ms == 500.0 and found.parameter_group == "saaspe-pg16"
 
@@ -164,15 +173,40 @@ def test_the_read_stops_at_the_byte_bound_and_says_so(
     local_server: StartServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(source, "LINES_PER_CALL", 3)
-    monkeypatch.setattr(source, "MAX_BYTES", 400)
-    lines = [{"message": "checkpoint starting: time", "minutes_ago": 50, "repeat": 20}]
-    lines += [{"message": "sorry, too many clients already", "level": "FATAL", "repeat": 20}]
+    monkeypatch.setattr(source, "MAX_BYTES", 1000)
+    lines = [{"message": "checkpoint starting: time", "minutes_ago": 20, "repeat": 20}]
+    lines += [{"message": "sorry, too many clients already", "level": "FATAL", "minutes_ago": 2}]
+    lines += [{"message": "deadlock detected", "level": "ERROR", "minutes_ago": 45}]
     server = rds_server(local_server, lines)
     found = read(server)
-    assert found.cut_at is not None and found.cut_at >= 400 and not found.complete
-    assert found.bytes_read < 1200  # stopped within a block of the bound
-    assert len(found.unread) == 1  # the older file was not read at all
-    assert found.refused_connections.count >= 1  # what was read still counts
+    # This hour's file is larger than the bound: its last 3 lines are read, in one call.
+    (download,) = actions(server, "DownloadDBLogFilePortion")
+    assert "Marker" not in download and download["LogFileName"] == THIS_HOUR
+    assert found.cut_at == found.bytes_read and found.bytes_read < 1000 and not found.complete
+    assert found.refused_connections.count == 1  # the newest line, which matters most now
+    assert found.unread == (LAST_HOUR,) and found.deadlocks.count == 0  # not read at all
+
+
+def test_a_file_grown_past_the_bound_while_read_is_cut_too(
+    local_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "LINES_PER_CALL", 2)
+    monkeypatch.setattr(source, "MAX_BYTES", 300)
+    monkeypatch.setattr(
+        simulated, "describe_log_files", _sizes_of_zero(simulated.describe_log_files)
+    )
+    lines = [{"message": "checkpoint starting: time", "minutes_ago": 20, "repeat": 8}]
+    found = read(rds_server(local_server, lines))
+    assert found.cut_at is not None and 300 <= found.cut_at < 600 and not found.complete
+
+
+def _sizes_of_zero(describe):
+    """A listing whose sizes say the files are empty: they grew after it, as logs do."""
+    import re
+
+    return lambda world, params: re.sub(
+        r"<Size>\d+</Size>", "<Size>0</Size>", describe(world, params)
+    )
 
 
 def test_no_file_in_the_window_is_said_not_read_as_quiet(local_server: StartServer) -> None:
@@ -213,5 +247,18 @@ def test_an_answer_without_the_promised_shape_is_unavailable(
     local_server: StartServer, reply: Reply, said: str
 ) -> None:
     server = rds_server(local_server, PROBLEMS[2:], DownloadDBLogFilePortion=reply)
-    value = _fetch("rds_logs", context(SIMULATED, server.url, now=datetime.now(UTC)))
+    value = _fetch("rds_logs", context(SIMULATED, server.url, now=CLOCK))
     assert isinstance(value, Unavailable) and said in value.reason
+
+
+def test_an_instance_rds_does_not_know_has_no_log_to_read(local_server: StartServer) -> None:
+    missing = Reply(
+        404,
+        '<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error>'
+        "<Type>Sender</Type><Code>DBInstanceNotFound</Code><Message>DBInstance "
+        f"{INSTANCE} not found.</Message></Error><RequestId>r</RequestId></ErrorResponse>",
+        XML,
+    )
+    server = rds_server(local_server, PROBLEMS, DescribeDBLogFiles=missing)
+    value = _fetch("rds_logs", context(SIMULATED, server.url, now=CLOCK))
+    assert isinstance(value, Unavailable) and "not found: it has no log to read" in value.reason

@@ -11,8 +11,10 @@ and read, newest first, from their start in blocks of lines (DownloadDBLogFilePo
 Marker "0", then the Marker each answer returns, until AdditionalDataPending is false). RDS
 cuts an answer at 1 MB, so a block is a few thousand lines, and the whole read stops at
 MAX_BYTES: a busy instance's log can be far larger than an on-call run should download,
-and the API spends the instance's own resources. When it stops early the evidence says
-so (`cut_at`), and a check that found nothing is then inconclusive, not green.
+and the API spends the instance's own resources. A file larger than what the bound leaves
+is read from its end instead (NumberOfLines without a Marker: its newest lines, one block),
+and older files are left unread. When the bound cuts the read the evidence says so
+(`cut_at`), and a check that found nothing is then inconclusive, not green.
 
 Lines are parsed with RDS's default `log_line_prefix` for PostgreSQL, `%t:%r:%u@%d:[%p]:`.
 Nothing is kept whole: statements have their string literals masked and are redacted and
@@ -143,20 +145,22 @@ def rds_logs(ctx: Context) -> RdsLogs:
     """
     name = ctx.target.rds.instance
     start = ctx.now - timedelta(minutes=WINDOW_MINUTES)
-    instance = rds_instance(ctx)  # the same DescribeDBInstances as the instance's checks
-    if instance.missing:
-        raise SourceUnavailable(f"DB instance {name} not found: it has no log to read")
     rds = ctx.aws.client("rds")
-    listed = _files(rds, name, start)
+    listed = _files(rds, name, start)  # first: it needs nothing the instance's read gives
     reading = _Reading(start)
     unread: list[str] = []
-    for file in listed:
+    for file, size in listed:
         if reading.cut_at is not None:
             unread.append(file)
             continue
+        reading.file = file
         try:
-            reading.file = file
-            reading.read(_portions(rds, name, file, reading))
+            if size > MAX_BYTES - reading.bytes_read:
+                # Too big for what the bound leaves: its newest lines, which matter most now.
+                reading.read(_tail(rds, name, file))
+                reading.cut_at = reading.bytes_read
+            else:
+                reading.read(_portions(rds, name, file, reading))
         except ClientError as error:
             if error.response["Error"]["Code"] not in (
                 "DBLogFileNotFoundFault",
@@ -164,11 +168,14 @@ def rds_logs(ctx: Context) -> RdsLogs:
             ):
                 raise
             unread.append(file)  # rotated away between the listing and the download
+    instance = rds_instance(ctx)  # the instance's checks' DescribeDBInstances, read by now
+    if instance.missing:
+        raise SourceUnavailable(f"DB instance {name} not found: it has no log to read")
     return RdsLogs(
         instance=name,
         start=start,
         end=ctx.now,
-        files=tuple(f for f in listed if f not in unread),
+        files=tuple(f for f, _ in listed if f not in unread),
         unread=tuple(unread),
         parameter_group=instance.parameter_group,
         slow_log_ms=_slow_log_ms(instance.log_min_duration_statement_setting),
@@ -185,8 +192,9 @@ def _slow_log_ms(setting: str | None) -> float | None:
     return value if value >= 0 else None
 
 
-def _files(rds: Any, name: str, start: datetime) -> list[str]:
-    """The files written since `start`, newest first: during an incident the newest matter."""
+def _files(rds: Any, name: str, start: datetime) -> list[tuple[str, int]]:
+    """The files written since `start` and their sizes, newest first: during an incident the
+    newest lines matter most."""
     found: list[dict[str, Any]] = []
     since = int(start.timestamp() * 1000)
     try:
@@ -200,7 +208,24 @@ def _files(rds: Any, name: str, start: datetime) -> list[str]:
     # Filtered here too: not every AWS-compatible endpoint honours FileLastWritten.
     recent = [f for f in found if f.get("LastWritten", 0) >= since and f.get("LogFileName")]
     recent.sort(key=lambda f: f.get("LastWritten", 0), reverse=True)
-    return [f["LogFileName"] for f in recent]
+    return [(f["LogFileName"], f.get("Size", 0)) for f in recent]
+
+
+def _tail(rds: Any, name: str, file: str) -> Iterator[str]:
+    """The file's last LINES_PER_CALL lines (NumberOfLines without a Marker), one call."""
+    answer = rds.download_db_log_file_portion(
+        DBInstanceIdentifier=name, LogFileName=file, NumberOfLines=LINES_PER_CALL
+    )
+    _promised(answer, file)
+    yield answer.get("LogFileData") or ""
+
+
+def _promised(answer: dict[str, Any], file: str) -> None:
+    if "AdditionalDataPending" not in answer:
+        raise NotAnAwsAnswer(
+            f"rds:DownloadDBLogFilePortion answered for {file} without AdditionalDataPending, "
+            "which RDS always sends: cannot tell whether the file was read to its end"
+        )
 
 
 def _portions(rds: Any, name: str, file: str, reading: _Reading) -> Iterator[str]:
@@ -210,11 +235,7 @@ def _portions(rds: Any, name: str, file: str, reading: _Reading) -> Iterator[str
         answer = rds.download_db_log_file_portion(
             DBInstanceIdentifier=name, LogFileName=file, Marker=marker, NumberOfLines=LINES_PER_CALL
         )
-        if "AdditionalDataPending" not in answer:
-            raise NotAnAwsAnswer(
-                f"rds:DownloadDBLogFilePortion answered for {file} without AdditionalDataPending, "
-                "which RDS always sends: cannot tell whether the file was read to its end"
-            )
+        _promised(answer, file)
         data = answer.get("LogFileData") or ""
         yield data
         pending, following = answer["AdditionalDataPending"], answer.get("Marker")

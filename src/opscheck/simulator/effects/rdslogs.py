@@ -117,12 +117,17 @@ def write_lines(world: World, change: RdsLogChange, fault: Fault) -> None:
             lines.append(Line(max(line.minutes_ago - n * 0.05, 0), text, who=line.who))
 
 
+def now() -> datetime:
+    """The clock lines are stamped with when asked (tests set it, to place hourly files)."""
+    return datetime.now(UTC)
+
+
 def _files(world: World) -> dict[str, tuple[datetime, list[str]]]:
     """RDS's hourly files as of now: name -> (last written, lines oldest first)."""
-    now = datetime.now(UTC)
+    at_now = now()
     files: dict[str, tuple[datetime, list[str]]] = {}
     for line in sorted(_LINES.get(id(world), []), key=lambda line: -line.minutes_ago):
-        at = now - timedelta(minutes=line.minutes_ago)
+        at = at_now - timedelta(minutes=line.minutes_ago)
         name = f"error/postgresql.log.{at:%Y-%m-%d-%H}"
         stamped = f"{at:%Y-%m-%d %H:%M:%S} UTC:{line.remote}:{line.who}:[{line.pid}]:{line.text}"
         _, lines = files.get(name, (at, []))
