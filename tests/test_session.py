@@ -43,6 +43,38 @@ def test_an_interrupted_run_replaces_the_last_verdict_with_incomplete(project):
     assert heading.startswith("## opscheck: INCOMPLETE")
 
 
+CTRL_C_AT = """
+import os
+import signal
+
+import pytest
+
+
+@pytest.hookimpl({order}=True)
+def {hook}():
+    os.kill(os.getpid(), signal.SIGINT)
+"""
+
+
+@pytest.mark.parametrize(
+    ("hook", "order"),
+    [("pytest_terminal_summary", "tryfirst"), ("pytest_unconfigure", "tryfirst")],
+)
+def test_ctrl_c_while_the_run_ends_finishes_the_reports_and_exits_interrupted(
+    project, hook, order
+):
+    """Ctrl-C as the reports are written: they are finished (under a second), then the run
+    exits 2, as any interrupted run does, without a traceback."""
+    write_check(project, PASSING)
+    (project.path / "conftest.py").write_text(CTRL_C_AT.format(hook=hook, order=order))
+    result = project.runpytest_subprocess()
+    output = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.INTERRUPTED, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert "interrupted while the run was ending" in output
+    assert summary(project)["verdict"] == "pass", "the checks all ran: their reports are whole"
+
+
 def test_nothing_selected_is_incomplete_not_the_last_pass(project):
     write_check(project, PASSING)
     project.runpytest()

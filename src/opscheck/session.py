@@ -24,6 +24,7 @@ from opscheck import mapping
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.evidence.collect import now
 from opscheck.findings import Finding
+from opscheck.interrupts import HeldInterrupt
 from opscheck.outcomes import Failure, Inconclusive, NotConfigured
 from opscheck.redact import redact
 from opscheck.reports import RunContext, junit
@@ -63,6 +64,8 @@ class CheckSession:
         self.coverage: dict[str, tuple[str, ...]] = {}
         self.findings: list[Finding] = []  # set once, at the end of the run
         self.gate: tuple[str, str] | None = None  # (fail_on, decision), likewise
+        self.session: pytest.Session | None = None  # set when the checks are over
+        self.interrupt = HeldInterrupt()  # Ctrl-C from then on waits for the reports
 
     def share_with_workers(self) -> None:
         """On an xdist controller: one simulator and one evidence read for all the workers.
@@ -101,6 +104,13 @@ class CheckSession:
             self.run.close()
         finally:
             gc.unfreeze()
+            if self.interrupt.release() and self.session is not None:
+                print(
+                    "opscheck: interrupted while the run was ending: its reports were "
+                    "finished first",
+                    file=sys.stderr,
+                )
+                self.session.exitstatus = pytest.ExitCode.INTERRUPTED
 
     def pytest_report_header(self) -> list[str]:
         run = self.run
@@ -255,7 +265,17 @@ class CheckSession:
             return "not configured", "n", ("NOT CONFIGURED", {"cyan": True})
         return None
 
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # around the terminal's summary too
+    def pytest_sessionfinish(
+        self, session: pytest.Session, exitstatus: int
+    ) -> Generator[None, None, None]:
+        """The checks are over: hold Ctrl-C until the reports are written, and conclude."""
+        self.interrupt.hold()
+        self.session = session
+        self._conclude(session, exitstatus)
+        return (yield)
+
+    def _conclude(self, session: pytest.Session, exitstatus: int) -> None:
         """Read the findings, once, and apply --fail-on: below the gate, the run passes."""
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is None or self.is_worker:

@@ -1,7 +1,8 @@
 """No secret in any output: credentials planted where the simulated production serves text
 (log lines, PostgreSQL's logged statements, the health body, a stopped task's reason, an
-external API's answer) reach none of the terminal, the reports, the annotations, the step
-summary, the Allure results, the JUnit file or the saved evidence."""
+external API's answer, a Sentry issue's title, a deploy run's title, a task definition's plain
+environment) reach none of the terminal, the reports, the annotations, the step summary, the
+Allure results, the JUnit file or the saved evidence."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ FAULTS = (
     "health-503",
     "bad-env-var",
     "external-api-down",
+    "sentry-error-spike",
+    "deploy-tests-failed",
+    "plain-text-secret",
     "rds-log-slow-statements",
 )
 # The fake credentials those faults plant (fixtures/faults/*.toml), whole and in fragments.
@@ -30,6 +34,11 @@ PLANTED = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
     "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     "Pa55word-prod",
+    "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",
+    "MIIEowIBAAKCAQEA7bq98Rk3pPlanted",
+    "github_pat_11AAAAAAA0aBcDeFgHiJkL_MnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWxYz01234",
+    "MnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWxYz01234",
+    "gho_16C7e42F292c6912E7710c838347Ae178B4a",
     "sim-hunter2-do-not-print",
     "Rep0rt-sim-pw",
 )
@@ -56,9 +65,13 @@ def test_no_planted_credential_reaches_any_output(tmp_path):
     )
     assert result.returncode == 1, result.output
     # The faults did reach the checks: their findings are there, redacted.
-    assert {"test_few_error_lines_in_logs", "test_health_endpoint_answers"} <= result.named(
-        "failed"
-    )
+    assert {
+        "test_few_error_lines_in_logs",
+        "test_health_endpoint_answers",
+        "test_few_sentry_error_events",
+        "test_last_deploy_run_succeeded",
+        "test_secrets_come_from_a_secret_store",
+    } <= result.named("failed")
     assert "[REDACTED]" in result.output
     written = {
         path: path.read_text(encoding="utf-8", errors="replace")

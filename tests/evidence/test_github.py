@@ -120,6 +120,7 @@ def test_github_runs_are_read_newest_first_with_the_documented_headers(github) -
     assert first.headers["X-GitHub-Api-Version"] == "2022-11-28"
     assert len(server.requests) == 1, "no jobs are read when the last deploy succeeded"
     assert "hunter2" not in found.model_dump_json()
+    assert found.runs[0].title.startswith("fix: rotate password="), "the title is kept, redacted"
 
 
 def test_a_failed_deploy_reads_its_jobs_and_skips_cancelled_runs(github) -> None:

@@ -283,6 +283,7 @@ class StoppedTasks(Model):
         for task in self.abnormal:
             counts[task.stop_kind] = counts.get(task.stop_kind, 0) + 1  # type: ignore[index]
         return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
     # Set when the read stopped at MAX_STOPPED_TASKS with more pages left: then a check that
     # finds nothing wrong has not seen every task.
     cut_at: int | None = None

@@ -16,6 +16,7 @@ import requests
 
 from opscheck.evidence.base import Context, Model, NotConfigured, SourceUnavailable, source
 from opscheck.evidence.http import get_json
+from opscheck.redact import redact
 
 API_VERSION = "2022-11-28"
 RECENT_RUNS = 10
@@ -65,11 +66,13 @@ class WorkflowRun(Model):
     event: str = ""
     head_branch: str | None = None
     head_sha: str = ""
+    title: str = ""  # display_title: the head commit's message, first line, redacted
     html_url: str = ""
     created_at: datetime
 
     def describe(self) -> str:
-        return f"run {self.id} (#{self.run_number}, {self.head_sha[:7]}, {self.html_url})"
+        title = f' "{self.title}"' if self.title else ""
+        return f"run {self.id} (#{self.run_number}{title}, {self.head_sha[:7]}, {self.html_url})"
 
 
 class DeployRuns(Model):
@@ -152,6 +155,7 @@ def _run(r: dict[str, Any]) -> WorkflowRun:
         event=r.get("event", ""),
         head_branch=r.get("head_branch"),
         head_sha=r.get("head_sha", ""),
+        title=redact((str(r.get("display_title") or "").splitlines() or [""])[0])[:80],
         html_url=r.get("html_url", ""),
         created_at=r["created_at"],
     )

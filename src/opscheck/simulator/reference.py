@@ -38,7 +38,7 @@ def toml_type(annotation: Any) -> str:
 def _default(field: Any) -> str:
     if field.is_required():
         return "required"
-    value = field.default
+    value = field.get_default(call_default_factory=True)
     if value is None:
         return "left out"
     if value is PydanticUndefined:

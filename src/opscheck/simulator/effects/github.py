@@ -51,19 +51,24 @@ class DeployRunsChange(Change):
     """The step of that job that failed."""
     days_since_last_run: float | None = None
     """No run since: the newest run is this many days old."""
+    title: str | None = None
+    """The newest run's title (`display_title`: the head commit's message)."""
 
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _run(world: World, index: int, created: datetime, conclusion: str) -> dict[str, Any]:
+def _run(
+    world: World, index: int, created: datetime, conclusion: str, title: str | None = None
+) -> dict[str, Any]:
     github = world.target.github
     assert github is not None
     run_id = FIRST_RUN_ID - index * 7919
     return {
         "id": run_id,
         "name": "Backend Deploy",
+        "display_title": title or f"Release {412 - index}",
         "path": f".github/workflows/{github.workflow}",
         "run_number": 412 - index,
         "run_attempt": 1,
@@ -128,7 +133,13 @@ def _publish(world: World, change: DeployRunsChange) -> None:
     if change.failed_job:
         history.insert(0, (0.1, "failure"))
     runs = [
-        _run(world, index, now - timedelta(days=days) - shift, conclusion)
+        _run(
+            world,
+            index,
+            now - timedelta(days=days) - shift,
+            conclusion,
+            change.title if index == 0 else None,
+        )
         for index, (days, conclusion) in enumerate(history)
     ]
     for path in [p for p in world.responses if p.startswith(base)]:

@@ -16,7 +16,9 @@ from opscheck.simulator.world import Response, World
 QUIET_EVENTS = 4
 
 
-def sentry_answers(world: World, events: int, issues: int, status: int = 200) -> None:
+def sentry_answers(
+    world: World, events: int, issues: int, status: int = 200, title: str = ""
+) -> None:
     """What the simulated Sentry answers: the events count and the unresolved issues."""
     sentry = world.target.sentry
     if sentry is None:
@@ -32,7 +34,8 @@ def sentry_answers(world: World, events: int, issues: int, status: int = 200) ->
         {
             "id": str(4100 + n),
             "shortId": f"SAASPE-BACKEND-{41 + n}",
-            "title": f"Error: simulated failure #{n + 1} in /api/v1/proposals",
+            "title": (n == 0 and title)
+            or f"Error: simulated failure #{n + 1} in /api/v1/proposals",
             "culprit": "ProposalsController.create",
             "level": "error",
             "status": "unresolved",
@@ -60,8 +63,10 @@ class SentryChange(Change):
     """Unresolved issues."""
     status: int = 200
     """The HTTP status of its answers; 401 or 403: the API refuses the token."""
+    title: str = ""
+    """The newest issue's title, the exception message as the application wrote it."""
 
 
 @effect("sentry_activity", SentryChange)
 def change_sentry(world: World, change: SentryChange, fault: Fault) -> None:
-    sentry_answers(world, change.events, change.issues, change.status)
+    sentry_answers(world, change.events, change.issues, change.status, change.title)

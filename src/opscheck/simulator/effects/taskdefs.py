@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from moto.ecs.models import ecs_backends
+from pydantic import Field
 
 from opscheck.simulator.catalog import Fault
 from opscheck.simulator.effects import Change, effect, seed
@@ -117,8 +118,8 @@ class RevisionChange(Change):
     """False: a revision for EC2, with no CPU and only a soft memory reservation."""
     without_env: tuple[str, ...] = ()
     """Variables (plain or secret) left out."""
-    plain_env: tuple[str, ...] = ()
-    """Variables added to the plain environment."""
+    plain_env: dict[str, str] = Field(default_factory=dict)
+    """Variables added to the plain environment, with their values."""
 
 
 @effect("revision", RevisionChange)
@@ -145,6 +146,6 @@ def change_revision(world: World, change: RevisionChange, fault: Fault) -> None:
     drop = set(change.without_env)
     definition["environment"] = [e for e in definition["environment"] if e["name"] not in drop]
     definition["environment"] += [
-        {"name": name, "value": "simulated-plain-value"} for name in change.plain_env
+        {"name": name, "value": value} for name, value in change.plain_env.items()
     ]
     definition["secrets"] = [s for s in definition["secrets"] if s["name"] not in drop]
