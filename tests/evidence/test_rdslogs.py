@@ -107,6 +107,9 @@ PROBLEMS = [
         "minutes_ago": 2,
     },
     {"message": "deadlock detected", "level": "ERROR", "minutes_ago": 30},
+    # A statement over several lines is one entry; a DETAIL line only qualifies another.
+    {"message": "duration: 3000.0 ms  statement: SELECT id\n\t  FROM clients", "minutes_ago": 20},
+    {"message": "Process 7 could not extend file: No space left", "level": "DETAIL"},
     {
         "message": 'could not extend file "base/16384/24576": No space left on device',
         "level": "ERROR",
@@ -135,9 +138,10 @@ def test_every_file_of_the_window_is_read_in_blocks_and_parsed(
     assert found.slow_log_ms == 500.0 and found.parameter_group == "saaspe-pg16"
 
     # The 9100 ms statement was written before the window: not counted.
-    assert [s.duration_ms for s in found.slow] == [4200.25, 812.0] and found.slow_count == 2
+    assert [s.duration_ms for s in found.slow] == [4200.25, 3000.0, 812.0]
+    assert found.slow_count == 3 and found.slow[1].statement == "SELECT id FROM clients"
     assert found.slow[0].who == "saaspe_app@saaspe"
-    assert found.slower_than(2000) == [found.slow[0]]
+    assert found.slower_than(3000) == [found.slow[0]]
     assert found.refused_connections.count == 5
     assert "SUPERUSER" in found.refused_connections.samples[-1].text  # the newest last
     assert found.deadlocks.count == 1 and found.storage_errors.count == 1

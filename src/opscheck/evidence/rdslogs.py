@@ -62,6 +62,8 @@ REFUSED = (
     "too many connections",
 )
 DEADLOCK = "deadlock detected"
+# Levels of a message; DETAIL, HINT, CONTEXT and STATEMENT lines only qualify one.
+MESSAGE_LEVELS = ("LOG", "WARNING", "ERROR", "FATAL", "PANIC")
 STORAGE = ("could not extend file", "no space left on device")
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 
@@ -273,10 +275,11 @@ class _Reading:
             self.bytes_read += len(data.encode("utf-8"))
             for line in data.splitlines():
                 self.cut_lines += CUT_LINE in line
-                if PREFIX.match(line) and entry:
+                starts = PREFIX.match(line) is not None
+                if starts and entry:
                     self._entry(entry)
                     entry = []
-                if PREFIX.match(line) or entry:
+                if starts or entry:  # a tail's first lines may end an entry it did not read
                     entry.append(line)
         if entry:
             self._entry(entry)
@@ -311,7 +314,7 @@ class _Reading:
             kind = "refused"
         elif DEADLOCK in lower and level in ("ERROR", "FATAL"):
             kind = "deadlocks"
-        elif any(s in lower for s in STORAGE):
+        elif level in MESSAGE_LEVELS and any(s in lower for s in STORAGE):
             kind = "storage"
         if kind:
             self.counts[kind] += 1
