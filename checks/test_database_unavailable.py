@@ -25,7 +25,7 @@ from opscheck.evidence.rds import (
     RdsInstance,
     default_max_connections,
 )
-from opscheck.verdicts import not_firing, window
+from opscheck.verdicts import not_firing, read_the_whole_log, window
 
 pytestmark = pytest.mark.runbook("database-unavailable")
 
@@ -147,6 +147,53 @@ def test_rds_connections_leave_pool_headroom(rds_instance, metrics, thresholds):
         f"the last {CONNECTION_WINDOW_MINUTES} min: {peak / limit:.0%}, above {ratio:.0%}; "
         "the application's connection pools are exhausted"
     )
+
+
+RECENT_LOG_MINUTES = 15  # a refusal this recent is the database refusing now
+
+
+@pytest.mark.health
+@pytest.mark.runbook("database-unavailable", cause="too-many-connections", severity=("P0", "P2"))
+def test_rds_log_has_no_refused_connections(rds_logs, commands):
+    """'Too many connections' as PostgreSQL says it: `FATAL: sorry, too many clients
+    already` or `remaining connection slots are reserved`, in the last hour's log.
+
+    The metric check sees the count reach the limit; this sees the application refused,
+    whatever the limit (max_connections, a role's or database's own CONNECTION LIMIT). P0
+    while refusals are recent; earlier in the hour only, P2: it happened, it may again.
+    """
+    refused = rds_logs.refused_connections
+    if refused.count:
+        latest = refused.samples[-1]
+        recent = latest.at >= rds_logs.end - timedelta(minutes=RECENT_LOG_MINUTES)
+        fail(
+            f"PostgreSQL refused {refused.count} connections in DB instance {rds_logs.instance}'s"
+            f" log in the last {rds_logs.window_minutes} min; latest at {latest.at:%H:%M} UTC "
+            f"for {latest.who or '?'}: {latest.text}; "
+            f"{commands.rds_log(rds_logs.instance, latest.file)}",
+            "P0" if recent else "P2",
+        )
+    read_the_whole_log(rds_logs, "refused a connection")
+
+
+@pytest.mark.health
+@pytest.mark.runbook("database-unavailable", cause="storage-full")
+def test_rds_log_has_no_storage_errors(rds_logs, commands):
+    """'Storage full' as PostgreSQL says it: `could not extend file` or `No space left on
+    device`. A write that cannot get space fails, and a WAL write that cannot stops the
+    server: an outage of the database (P0), seen before RDS marks it storage-full.
+    """
+    errors = rds_logs.storage_errors
+    if errors.count:
+        latest = errors.samples[-1]
+        fail(
+            f"{errors.count} storage errors in DB instance {rds_logs.instance}'s log in the "
+            f"last {rds_logs.window_minutes} min; latest at {latest.at:%H:%M} UTC: "
+            f"{latest.text}; {commands.rds_log(rds_logs.instance, latest.file)}; "
+            f"storage: {commands.runbook_command('database-unavailable', 'AllocatedStorage')}",
+            "P0",
+        )
+    read_the_whole_log(rds_logs, "failed for lack of space")
 
 
 @pytest.mark.health

@@ -13,7 +13,7 @@ import pytest
 
 from opscheck import fail, inconclusive
 from opscheck.evidence.metrics import ERROR_RATE_SERIES, series_fact
-from opscheck.verdicts import not_firing, window
+from opscheck.verdicts import not_firing, read_the_whole_log, window
 
 pytestmark = pytest.mark.runbook("high-error-rate")
 
@@ -172,3 +172,27 @@ def test_errors_did_not_start_with_the_latest_deploy(ecs_service, metrics, thres
         + (f"{before:.1%} before it" if before is not None else "none counted before it")
         + f" (above {limit:.0%} is an elevated error rate): the errors began with the deploy"
     )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("high-error-rate", severity=("P1", "P2"))
+def test_rds_log_has_few_deadlocks(rds_logs, thresholds, commands):
+    """`ERROR: deadlock detected` in the last hour's PostgreSQL log.
+
+    No common cause of the runbook names deadlocks; this is their closest scenario: each
+    one aborts a transaction, which the application answers with an error (after waiting
+    deadlock_timeout). A few are advice (P2: two code paths lock rows in opposite orders);
+    thresholds.rds_deadlocks_p1 or more in the hour fail requests often enough to be P1.
+    """
+    deadlocks = rds_logs.deadlocks
+    if deadlocks.count:
+        latest = deadlocks.samples[-1]
+        frequent = deadlocks.count >= thresholds.rds_deadlocks_p1
+        fail(
+            f"{deadlocks.count} deadlocks in DB instance {rds_logs.instance}'s log in the last "
+            f"{rds_logs.window_minutes} min (P1 from {thresholds.rds_deadlocks_p1}); latest at "
+            f"{latest.at:%H:%M} UTC for {latest.who or '?'}: the DETAIL lines after it name "
+            f"the processes and statements; {commands.rds_log(rds_logs.instance, latest.file)}",
+            "P1" if frequent else "P2",
+        )
+    read_the_whole_log(rds_logs, "reported a deadlock")

@@ -12,8 +12,9 @@ import pytest
 
 from opscheck import fail, inconclusive
 from opscheck.evidence.metrics import series_fact
+from opscheck.evidence.rdslogs import MAX_SLOW
 from opscheck.outcomes import NotConfigured
-from opscheck.verdicts import not_firing, window
+from opscheck.verdicts import not_firing, read_the_whole_log, window
 
 pytestmark = pytest.mark.runbook("slow-performance")
 
@@ -105,6 +106,45 @@ def test_rds_cpu_is_not_high(metrics, thresholds):
         f"RDS {name}: CPUUtilization",
         "look for slow queries",
     )
+
+
+@pytest.mark.health
+@pytest.mark.runbook("slow-performance", cause="unoptimized-database-query")
+def test_no_slow_statements_in_the_rds_log(rds_logs, thresholds, commands):
+    """'Check database slow queries' (`aws rds describe-db-log-files`): the statements
+    PostgreSQL logged slower than thresholds.rds_slow_statement_ms in the last hour.
+
+    PostgreSQL logs a statement's duration only above its `log_min_duration_statement`,
+    which RDS leaves at -1 (off): then the team chose not to log them, and the check is
+    not configured, unless a database or role setting logs them anyway (lines are read
+    whatever the group says). A group logging only statements slower than the threshold
+    leaves the ones between unseen: inconclusive, not a pass.
+    """
+    limit = thresholds.rds_slow_statement_ms
+    slow = rds_logs.slower_than(limit)
+    if slow:
+        worst = slow[0]
+        kept = f" ({MAX_SLOW} slowest kept)" if len(rds_logs.slow) == MAX_SLOW else ""
+        fail(
+            f"{len(slow)} statements slower than {limit:g} ms in DB instance "
+            f"{rds_logs.instance}'s log in the last {rds_logs.window_minutes} min{kept}; "
+            f"slowest {worst.duration_ms:,.0f} ms at {worst.at:%H:%M} UTC by {worst.who or '?'}: "
+            f"{worst.statement}; {commands.rds_log(rds_logs.instance, worst.file)}",
+            "P2",
+        )
+    if rds_logs.slow_log_ms is None and not rds_logs.slow_count:
+        raise NotConfigured(
+            f"log_min_duration_statement is off (-1) in DB instance {rds_logs.instance}'s "
+            f"parameter group {rds_logs.parameter_group or '(default)'}: PostgreSQL logs no "
+            f"statement durations; set it (e.g. {limit:g}) in a custom group to have them checked"
+        )
+    if rds_logs.slow_log_ms is not None and rds_logs.slow_log_ms > limit:
+        inconclusive(
+            f"log_min_duration_statement is {rds_logs.slow_log_ms:g} ms in parameter group "
+            f"{rds_logs.parameter_group}, above thresholds.rds_slow_statement_ms ({limit:g} ms): "
+            "statements between the two are not logged"
+        )
+    read_the_whole_log(rds_logs, f"logged a statement slower than {limit:g} ms")
 
 
 @pytest.mark.health

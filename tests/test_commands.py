@@ -54,3 +54,24 @@ def test_the_deploy_run_to_rerun_replaces_the_runbook_s_placeholder():
     assert fill("gh run rerun <run-id>", PRODUCTION, PRODUCTION.names(), facts) == (
         "gh run rerun 9876543210"
     )
+
+
+def test_a_check_quotes_the_runbook_s_command_for_its_environment_on_one_line():
+    from opscheck.commands import Commands
+    from opscheck.runbook import load as load_runbook
+    from tests.helpers import ROOT
+
+    runbook = load_runbook(ROOT / "runbook/incident-response.md")
+    commands = Commands(runbook, staging(), PRODUCTION.names())
+    listing = commands.runbook_command("slow-performance", "describe-db-log-files")
+    assert listing == (
+        "aws rds describe-db-log-files --db-instance-identifier saaspe-production-postgres "
+        "--region eu-west-1"
+    )
+    restart = commands.runbook_command("database-unavailable", "--force-new-deployment")
+    assert "--cluster saaspe-staging-cluster" in restart and "\\" not in restart
+    gone = commands.runbook_command("slow-performance", "pg_stat_statements")
+    assert "4. Slow Performance has no command with 'pg_stat_statements'" in gone
+    download = commands.rds_log("saaspe-production-postgres", "error/postgresql.log.2026-12-02-03")
+    assert download.startswith(f"the log: {listing}, then aws rds download-db-log-file-portion")
+    assert download.endswith("--starting-token 0 --output text --region eu-west-1")

@@ -11,7 +11,15 @@ import pytest
 from opscheck import fixtures
 from opscheck.evidence import SOURCES
 
-RUN_FIXTURES = {"runbook", "check_coverage", "evidence", "target", "thresholds", "fact"}
+RUN_FIXTURES = {
+    "runbook",
+    "check_coverage",
+    "evidence",
+    "target",
+    "thresholds",
+    "fact",
+    "commands",
+}
 
 
 def listed(project: pytest.Pytester) -> set[str]:

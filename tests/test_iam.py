@@ -18,6 +18,7 @@ def test_the_policy_grants_exactly_the_declared_read_actions():
     assert {a for s in SOURCES.values() for a in s.actions} == set(actions)
     assert all(a.partition(":")[2].startswith(READ_VERBS) for a in actions)
     assert "ecs:DescribeServices" in actions and "rds:DescribePendingMaintenanceActions" in actions
+    assert {"rds:DescribeDBLogFiles", "rds:DownloadDBLogFilePortion"} <= set(actions)
 
 
 def test_the_trust_policy_is_limited_to_one_repository_environment():

@@ -47,6 +47,13 @@ def test_database_selects_every_database_check_and_no_other(every):
     assert in_module(every, "test_database_unavailable") <= database
     assert "checks/test_rollback_readiness.py::test_automated_backups_retained" in database
     assert "checks/test_high_error_rate.py::test_error_rate_is_low" not in database
+    # The RDS log's checks, in whichever scenario their cause is.
+    for check in (
+        "test_database_unavailable.py::test_rds_log_has_no_refused_connections",
+        "test_slow_performance.py::test_no_slow_statements_in_the_rds_log",
+        "test_high_error_rate.py::test_rds_log_has_few_deadlocks",
+    ):
+        assert f"checks/{check}" in database
 
 
 def test_readiness_is_what_a_deploy_gate_needs_to_roll_back(every):

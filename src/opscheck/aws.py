@@ -37,7 +37,7 @@ IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
 
 # What "read" means here: AWS names read operations with these verbs, but says so only
 # "in general", so the guard checks an explicit list and this only vets that list.
-READ_VERBS = ("Describe", "List", "Get", "Filter", "Lookup", "Search", "BatchGet")
+READ_VERBS = ("Describe", "List", "Get", "Filter", "Lookup", "Search", "BatchGet", "Download")
 
 DENIED_CODES = frozenset(
     {

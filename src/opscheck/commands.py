@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from opscheck.runbook import Runbook, Scenario
 from opscheck.target import Target
 
 
@@ -37,3 +38,40 @@ def fill(
     if target.aws.endpoint_url and command.startswith("aws "):
         command = f"aws --endpoint-url {target.aws.endpoint_url} {command[4:]}"
     return command
+
+
+class Commands:
+    """The runbook's commands for a check's message, filled in for the target checked.
+
+    The reports print a failing scenario's diagnosis; a check quoting the one command that
+    shows what it found (the log file with the refused connections) saves the search.
+    """
+
+    def __init__(self, runbook: Runbook, target: Target, reference: dict[str, str]) -> None:
+        self.runbook, self.target, self.reference = runbook, target, reference
+
+    def fill(self, command: str) -> str:
+        """The command for this target, on one line (a message is read as one)."""
+        return re.sub(r"\s*\\\n\s*", " ", fill(command, self.target, self.reference))
+
+    def runbook_command(self, section: str, words: str) -> str:
+        """The first command of the section (diagnosis, then branches) that holds `words`."""
+        place = self.runbook.place(section)
+        if isinstance(place, Scenario):
+            found = [*place.diagnosis, *(c for b in place.branches for c in b.commands)]
+        else:
+            found = list(place.commands)
+        for command in found:
+            if words in command.text:
+                return self.fill(command.text)
+        return f"(the runbook's {place.name} has no command with {words!r} any more)"
+
+    def rds_log(self, instance: str, file: str) -> str:
+        """Where to read a line the RDS log holds: the runbook's listing, then the file."""
+        listing = self.runbook_command("slow-performance", "describe-db-log-files")
+        download = self.fill(
+            f"aws rds download-db-log-file-portion --db-instance-identifier {instance} "
+            f"--log-file-name {file} --starting-token 0 --output text "
+            f"--region {self.target.aws.region}"
+        )
+        return f"the log: {listing}, then {download}"

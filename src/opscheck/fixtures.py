@@ -17,6 +17,7 @@ from typing import TypeVar, cast
 
 import pytest
 
+from opscheck.commands import Commands
 from opscheck.evidence import Evidence, Model, Unavailable
 from opscheck.evidence.cache import CacheCluster
 from opscheck.evidence.cloudwatch import Alarms
@@ -30,6 +31,7 @@ from opscheck.evidence.logs import LogErrors
 from opscheck.evidence.metrics import Metrics
 from opscheck.evidence.monitoring import Dashboard, LogGroup
 from opscheck.evidence.rds import RdsEvents, RdsInstance, RdsMaintenance, RdsSnapshots
+from opscheck.evidence.rdslogs import RdsLogs
 from opscheck.evidence.sentry import SentryActivity
 from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.findings import FACT
@@ -86,6 +88,12 @@ def fact(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         request.node.user_properties.append((FACT + name, str(value)))
 
     return state
+
+
+@pytest.fixture(scope="session")
+def commands(runbook: Runbook, target: Target, request: pytest.FixtureRequest) -> Commands:
+    """The runbook's commands filled in for the target checked, for a check's message."""
+    return Commands(runbook, target, request.config.stash[SESSION].run.reference)
 
 
 @pytest.fixture(scope="session")
@@ -207,6 +215,14 @@ def rds_instance(evidence: Evidence) -> RdsInstance:
     The DB instance: status, class, storage, Multi-AZ, backups, deletion protection.
     """
     return _read(evidence, "rds_instance", RdsInstance)
+
+
+@pytest.fixture
+def rds_logs(evidence: Evidence) -> RdsLogs:
+    """
+    PostgreSQL's log of the last hour, via RDS: slow statements, refusals, deadlocks, disk.
+    """
+    return _read(evidence, "rds_logs", RdsLogs)
 
 
 @pytest.fixture

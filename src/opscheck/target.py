@@ -188,6 +188,13 @@ class ThresholdsConfig(_Table):
     rds_max_connections: int | None = Field(
         None, ge=1, description="max_connections, when it is not the default for the class"
     )
+    # Runbook, scenario 4: a statement alone slower than the "P95 latency >2 seconds" budget.
+    rds_slow_statement_ms: float = Field(
+        2000.0, gt=0, description="a statement in the RDS log slower than this is slow"
+    )
+    rds_deadlocks_p1: int = Field(
+        5, ge=1, description="deadlocks in the RDS log's hour from which they are P1, not P2"
+    )
     cache_min_hit_rate: Fraction = Field(0.80, description="Redis hit rate below which it misses")
     cache_max_evictions: int = Field(0, ge=0, description="Redis evictions allowed in an hour")
     backup_retention_days: int = Field(7, ge=1, description="automated backups kept at least")

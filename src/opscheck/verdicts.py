@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from opscheck.evidence.cloudwatch import Alarm, Alarms
     from opscheck.evidence.ecs import StoppedTasks
     from opscheck.evidence.metrics import Metrics
+    from opscheck.evidence.rdslogs import RdsLogs
 
 
 def readable_alarm(alarms: Alarms, name: str) -> Alarm:
@@ -70,4 +71,30 @@ def saw_every_stopped_task(stopped: StoppedTasks, what: str) -> None:
             f"none of the {stopped.cut_at} stopped tasks of {stopped.service} read {what}, but "
             "more were left unread (the read stops there); look at the rest with "
             "aws ecs list-tasks --desired-status STOPPED"
+        )
+
+
+def read_the_whole_log(logs: RdsLogs, what: str) -> None:
+    """After finding no line that `what`: inconclusive unless the window's log was all read.
+
+    No file written in the hour is not a quiet database: RDS writes PostgreSQL's log while
+    the instance runs, so none means logging is off or the instance did not run.
+    """
+    name = f"DB instance {logs.instance}"
+    if not logs.files and not logs.unread:
+        inconclusive(
+            f"no PostgreSQL log file of {name} was written in the last {logs.window_minutes} "
+            "min: logging is off or the instance is not running, so nothing says whether a "
+            f"line {what}"
+        )
+    if not logs.complete:
+        why = (
+            f"the read stopped at its bound, {logs.cut_at:,} bytes"
+            if logs.cut_at is not None
+            else "some files were rotated away before they were read"
+        )
+        inconclusive(
+            f"no line of {name}'s PostgreSQL log {what}, but {why}; unread: "
+            f"{', '.join(logs.unread) or 'the rest of the newest file read'} (read them with "
+            "aws rds download-db-log-file-portion)"
         )

@@ -7,15 +7,19 @@ from typing import Any
 
 import pytest
 
+from opscheck.commands import Commands
 from opscheck.evidence.cloudwatch import Alarm, Alarms
 from opscheck.evidence.dependencies import Dependencies, DependencyAnswer
 from opscheck.evidence.ecs import Deployment, EcsService
 from opscheck.evidence.elb import TargetHealth, TargetState
 from opscheck.evidence.metrics import QUERIES, Metrics, Series
 from opscheck.evidence.rds import RdsInstance
+from opscheck.evidence.rdslogs import LogLine, Matches, RdsLogs, SlowStatement
 from opscheck.outcomes import Failure, Inconclusive
+from opscheck.runbook import load as load_runbook
 from opscheck.simulator.effects.metrics import HEALTHY
-from tests.helpers import NOW, TASK_DEFINITION
+from opscheck.target import load as load_target
+from tests.helpers import NOW, ROOT, TASK_DEFINITION
 from tests.helpers import SIMULATED as TARGET
 
 FACTS: dict[str, str] = {}  # what checks state with the fact fixture
@@ -159,3 +163,49 @@ def service(*deployments: Deployment, **fields: Any) -> EcsService:
         "deployments": deployments or (deployment(),),
     }
     return EcsService(**(values | fields))
+
+
+# -- the RDS log -----------------------------------------------------------------------------
+
+# The runbook's commands filled in for the simulated target, as the commands fixture gives them.
+COMMANDS = Commands(
+    load_runbook(ROOT / "runbook/incident-response.md"),
+    TARGET,
+    load_target("production", ROOT).names(),
+)
+LOG_FILE = "error/postgresql.log.2026-11-26-14"
+
+
+def log_line(text: str, minutes_ago: float = 3) -> LogLine:
+    return LogLine(
+        at=NOW - timedelta(minutes=minutes_ago), file=LOG_FILE, text=text, who="app@saaspe"
+    )
+
+
+def matches(*lines: LogLine) -> Matches:
+    return Matches(count=len(lines), samples=lines[-3:])
+
+
+def slow(duration_ms: float, statement: str = 'SELECT * FROM "Proposal"') -> SlowStatement:
+    return SlowStatement(
+        at=NOW - timedelta(minutes=9),
+        file=LOG_FILE,
+        duration_ms=duration_ms,
+        statement=statement,
+        who="app@saaspe",
+    )
+
+
+def rds_log(**fields: Any) -> RdsLogs:
+    """The last hour of the instance's log, read whole, with nothing wrong in it."""
+    values: dict[str, Any] = {
+        "instance": DB,
+        "start": NOW - timedelta(hours=1),
+        "end": NOW,
+        "files": (LOG_FILE, "error/postgresql.log.2026-11-26-13"),
+        "bytes_read": 12_000,
+        "lines": 80,
+        "slow_log_ms": 500.0,
+        "parameter_group": "saaspe-pg16",
+    }
+    return RdsLogs(**(values | fields))

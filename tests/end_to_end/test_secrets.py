@@ -1,8 +1,8 @@
 """No secret in any output: credentials planted where the simulated production serves text
-(log lines, the health body, a stopped task's reason, an external API's answer, a Sentry
-issue's title, a deploy run's title, a task definition's plain environment) reach none
-of the terminal, the reports, the annotations, the step summary, the Allure results, the
-JUnit file or the saved evidence."""
+(log lines, PostgreSQL's logged statements, the health body, a stopped task's reason, an
+external API's answer, a Sentry issue's title, a deploy run's title, a task definition's plain
+environment) reach none of the terminal, the reports, the annotations, the step summary, the
+Allure results, the JUnit file or the saved evidence."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ FAULTS = (
     "sentry-error-spike",
     "deploy-tests-failed",
     "plain-text-secret",
+    "rds-log-slow-statements",
 )
 # The fake credentials those faults plant (fixtures/faults/*.toml), whole and in fragments.
 PLANTED = (
@@ -38,6 +39,8 @@ PLANTED = (
     "github_pat_11AAAAAAA0aBcDeFgHiJkL_MnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWxYz01234",
     "MnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWxYz01234",
     "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+    "sim-hunter2-do-not-print",
+    "Rep0rt-sim-pw",
 )
 
 

@@ -138,7 +138,12 @@ def test_a_custom_parameter_groups_max_connections_is_read(moto_url: str) -> Non
                 "ParameterName": "max_connections",
                 "ParameterValue": "120",
                 "ApplyMethod": "pending-reboot",
-            }
+            },
+            {
+                "ParameterName": "log_min_duration_statement",
+                "ParameterValue": "1000",
+                "ApplyMethod": "immediate",
+            },
         ],
     )
     create(moto_url, "opscheck-tests-db-custom-group")
@@ -147,6 +152,7 @@ def test_a_custom_parameter_groups_max_connections_is_read(moto_url: str) -> Non
     )
     db = rds_instance(context(moto_url, "opscheck-tests-db-custom-group"))
     assert (db.parameter_group, db.max_connections_setting) == ("saaspe-pg15", "120")
+    assert db.log_min_duration_statement_setting == "1000"  # read in the same call
 
 
 def test_a_default_parameter_group_is_not_read(moto_url: str) -> None:
@@ -155,5 +161,5 @@ def test_a_default_parameter_group_is_not_read(moto_url: str) -> None:
     ctx = context(moto_url, "opscheck-tests-db-default-group")
     db = rds_instance(ctx)
     assert db.parameter_group is not None and db.parameter_group.startswith("default.")
-    assert db.max_connections_setting is None
+    assert db.max_connections_setting is None and db.log_min_duration_statement_setting is None
     assert "rds:DescribeDBParameters" not in ctx.aws.calls

@@ -66,6 +66,9 @@ class RdsInstance(Model):
     # max_connections as a custom parameter group sets it (a number or a formula); None for
     # a default group, which keeps RDS's formula.
     max_connections_setting: str | None = None
+    # log_min_duration_statement as the custom group sets it (ms); None: RDS's default, -1,
+    # which logs no statement durations (what the slow-statement check reads in the log).
+    log_min_duration_statement_setting: str | None = None
     read_at: datetime | None = None  # what the restore point's age is measured against
 
     @property
@@ -97,9 +100,11 @@ def _describe_instance(ctx: Context) -> RdsInstance:
     db = found["DBInstances"][0]
     groups = [g["DBParameterGroupName"] for g in db.get("DBParameterGroups", [])]
     group = groups[0] if groups else None
+    settings = _user_settings(ctx, group)
     return RdsInstance(
         parameter_group=group,
-        max_connections_setting=_max_connections_setting(ctx, group),
+        max_connections_setting=settings.get("max_connections"),
+        log_min_duration_statement_setting=settings.get("log_min_duration_statement"),
         identifier=db["DBInstanceIdentifier"],
         status=db["DBInstanceStatus"],
         instance_class=db.get("DBInstanceClass", ""),
@@ -116,19 +121,24 @@ def _describe_instance(ctx: Context) -> RdsInstance:
     )
 
 
-def _max_connections_setting(ctx: Context, group: str | None) -> str | None:
-    """max_connections as a custom parameter group sets it; a default group cannot change it.
+USER_SETTINGS = ("max_connections", "log_min_duration_statement")
+
+
+def _user_settings(ctx: Context, group: str | None) -> dict[str, str]:
+    """The USER_SETTINGS a custom parameter group sets; a default group cannot change them.
 
     Only the parameters the user set (Source=user) are read: one page, not the group's ~350.
     """
     if group is None or group.startswith("default."):
-        return None
+        return {}
+    found: dict[str, str] = {}
     pages = ctx.aws.client("rds").get_paginator("describe_db_parameters")
     for page in pages.paginate(DBParameterGroupName=group, Source="user"):
         for parameter in page["Parameters"]:
-            if parameter.get("ParameterName") == "max_connections":
-                return parameter.get("ParameterValue")
-    return None
+            name, value = parameter.get("ParameterName"), parameter.get("ParameterValue")
+            if name in USER_SETTINGS and value is not None:
+                found[name] = value
+    return found
 
 
 class RdsEvent(Model):
