@@ -161,6 +161,7 @@ def run_checks(
     if not forked:
         env.pop(FORK_SERVER, None)
     if PYTEST_SERVER is not None:
+        tmp_path.mkdir(parents=True, exist_ok=True)
         output = tmp_path / "pytest-output.txt"
         returncode = PYTEST_SERVER.run(arguments, cwd=ROOT, env=env, output=output, timeout=timeout)
         text = output.read_text(encoding="utf-8", errors="replace")

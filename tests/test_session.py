@@ -299,6 +299,6 @@ def test_ctrl_c_stops_a_hanging_evidence_pass_at_once(project, local_server, tmp
     interrupted = time.monotonic()
     run.send_signal(signal.SIGINT)
     out, _ = run.communicate(timeout=20)
-    assert time.monotonic() - interrupted < 5, out
+    assert time.monotonic() - interrupted < 10, out  # not the 30 s of retries going out
     assert run.returncode == pytest.ExitCode.INTERRUPTED, out
     assert "Traceback" not in out
