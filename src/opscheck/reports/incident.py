@@ -8,9 +8,10 @@ stays the runbook's placeholder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from opscheck.findings import Finding
+from opscheck.incident.messages import brief
 from opscheck.reports import (
     RunContext,
     cause_of,
@@ -30,12 +31,13 @@ class Incident:
 
     message: str  # the internal "Incident Start" message, filled in, ready to paste
     markdown: str  # reports/incident.md
+    # The runbook templates filled in, by name: "Incident Start" and "Investigating".
+    templates: dict[str, str] = field(default_factory=dict)
 
 
 def _brief(run: RunContext, same: list[Finding]) -> str:
     causes = list(dict.fromkeys(c for f in same if (c := cause_of(run.runbook, f))))
-    title = title_of(run.runbook, same[0]).split(". ", 1)[-1]
-    return f"{title} on {run.target.name}" + (f" (likely: {'; '.join(causes)})" if causes else "")
+    return brief(title_of(run.runbook, same[0]), run.target.name, causes)
 
 
 def _public(run: RunContext, worst: Finding) -> str:
@@ -106,4 +108,8 @@ def render(findings: list[Finding], run: RunContext) -> Incident | None:
             "",
         ]
     )
-    return Incident(message=start.strip(), markdown=markdown)
+    return Incident(
+        message=start.strip(),
+        markdown=markdown,
+        templates={"Incident Start": start.strip(), "Investigating": public.strip()},
+    )
