@@ -92,3 +92,10 @@ def test_what_is_written_is_redacted(tmp_path):
     record.save(where, sample(message=f"token {GITHUB_TOKEN} leaked"), f"# {GITHUB_TOKEN}\n")
     for path in (where / "record.json", where / "incident.md"):
         assert GITHUB_TOKEN not in path.read_text() and "[REDACTED]" in path.read_text()
+
+
+def test_each_run_has_its_own_evidence_file(tmp_path):
+    first = record.evidence_path(tmp_path, WHEN)
+    assert first.name == "evidence-20261126T103000Z.json"
+    first.write_text("{}")
+    assert record.evidence_path(tmp_path, WHEN).name == "evidence-20261126T103000Z-2.json"

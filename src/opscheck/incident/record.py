@@ -164,6 +164,12 @@ def write_whole(path: Path, text: str) -> Path:
     return path
 
 
-def evidence_name(at: datetime) -> str:
-    """The evidence file of a run at `at`: sorted by time, one per run."""
-    return f"evidence-{at:%Y%m%dT%H%M%SZ}.json"
+def evidence_path(where: Path, at: datetime) -> Path:
+    """Where the evidence of a run at `at` goes: named by its time, so the files sort as the
+    timeline does, and never over an earlier run's (two runs in one second are numbered)."""
+    stem = f"evidence-{at:%Y%m%dT%H%M%SZ}"
+    path, number = where / f"{stem}.json", 1
+    while path.exists():
+        number += 1
+        path = where / f"{stem}-{number}.json"
+    return path
