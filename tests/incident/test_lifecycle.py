@@ -141,3 +141,18 @@ def test_what_verifies_a_resolution():
     assert not lifecycle.verifies(record, RUNBOOK, "high-error-rate", "config")
     assert not lifecycle.verifies(record, RUNBOOK, "slow-performance", "health")
     assert not lifecycle.verifies(None, RUNBOOK, "all-ecs-tasks-down", "health")
+
+
+def test_a_cause_found_later_is_identified_then():
+    first = advance(None, observed(0, [finding(TASKS), errors_pass()], BAD))
+    assert first is not None and "Identified" not in first.messages
+    step = advance(first.record, observed(5, outage(), BAD))
+    assert step is not None and list(step.messages) == ["Update", "Identified"]
+    assert "(likely: Failed deployment (bad Docker image))" in step.messages["Update"]
+    assert step.record.cause == "Failed deployment (bad Docker image)"
+
+
+def test_a_resolution_with_no_action_seen_keeps_the_placeholder():
+    step = advance(started().record, observed(30, healthy(), BAD))
+    assert step is not None and step.phase == "resolved"
+    assert "Resolution: [What fixed it]\nDuration: 30 min" in step.messages["Resolution"]

@@ -144,7 +144,19 @@ def advance(
         filled["Update"] = messages.update(runbook, severity, description, actions, status, run.at)
     if cause and not record.cause:
         filled["Identified"] = messages.identified(runbook, cause, run.at)
-    if phase != "resolved":
+    if phase == "resolved":
+        worst_severity = min(f.severity for e in record.entries for f in e.failing)
+        done = [a for e in record.entries for a in e.actions] + actions
+        filled["Resolution"] = messages.resolution(
+            runbook,
+            worst_severity,
+            description,
+            cause=record.cause or cause,
+            actions=done,
+            lasted=messages.duration(record.started_at, run.at),
+        )
+        filled["Resolved"] = messages.resolved(runbook, run.at)
+    else:
         notes.append(f"escalation: {escalation_line(runbook, open_minutes)}")
     entry = Entry(
         at=run.at,
@@ -158,17 +170,12 @@ def advance(
         state=run.state,
         messages=filled,
     )
-    record = record.model_copy(update={"entries": (*record.entries, entry)})
-    if phase == "resolved":
-        severity = min((f.severity for e in record.entries for f in e.failing), default="P3")
-        record = record.model_copy(update={"resolved_at": run.at})
-        filled["Resolution"] = messages.resolution(runbook, record, severity, description, run.at)
-        filled["Resolved"] = messages.resolved(runbook, run.at)
-        record = record.model_copy(
-            update={
-                "entries": (*record.entries[:-1], entry.model_copy(update={"messages": filled}))
-            }
-        )
+    record = record.model_copy(
+        update={
+            "entries": (*record.entries, entry),
+            "resolved_at": run.at if phase == "resolved" else None,
+        }
+    )
     return Step(record, phase, filled, tuple(notes))
 
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from opscheck.incident.record import Record
 from opscheck.runbook import Runbook
 
 _EVERY = re.compile(r"every (\d+) minutes?|update in (\d+) minutes?", re.IGNORECASE)
@@ -96,18 +95,24 @@ def identified(runbook: Runbook, cause: str, at: datetime) -> str:
 
 
 def resolution(
-    runbook: Runbook, record: Record, severity: str, description: str, at: datetime
+    runbook: Runbook,
+    severity: str,
+    description: str,
+    *,
+    cause: str | None,
+    actions: list[str],
+    lasted: str,
 ) -> str:
-    actions = [a for e in record.entries for a in e.actions]
+    """The Slack Resolution: the cause identified, the actions observed, start to verified."""
     return fill(
         runbook,
         "Resolution",
         {
             "[P0/P1/P2]": severity,
             "[Brief Description]": description,
-            "[Brief explanation]": record.cause,
+            "[Brief explanation]": cause,
             "[What fixed it]": "; ".join(actions) or None,
-            "[Total downtime]": duration(record.started_at, at),
+            "[Total downtime]": lasted,
         },
     )
 
