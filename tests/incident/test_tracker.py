@@ -62,3 +62,15 @@ def test_a_corrupted_record_is_refused_at_once(tmp_path):
     (folder / "record.json").write_text("[]")
     with pytest.raises(RecordError, match=r"record\.json: not an opscheck incident record"):
         tracker(tmp_path)
+
+
+def test_the_header_names_the_incident_and_keeps_its_start(tmp_path):
+    assert tracker(tmp_path).pytest_report_header() == [
+        "opscheck: incident checkout: no record yet; a failing run opens it"
+    ]
+    tracker(tmp_path).advance(outage(), CONTEXT, EVIDENCE)
+    later = IncidentTracker("checkout", tmp_path, RUNBOOK, WHEN.replace(hour=9))
+    header = later.pytest_report_header()
+    assert header[0].startswith("opscheck: incident checkout (open) since 2026-11-26 10:30 UTC")
+    assert "--incident-start 2026-11-26 09:30 UTC ignored" in header[1]
+    assert later.started_at == WHEN

@@ -56,11 +56,17 @@ class IncidentTracker:
         if self.record is None:
             return [f"opscheck: incident {self.name}: no record yet; a failing run opens it"]
         state = "open" if self.record.open else f"resolved {self.record.resolved_at:%H:%M} UTC"
-        return [
+        lines = [
             f"opscheck: incident {self.name} ({state}) since "
             f"{self.record.started_at:%Y-%m-%d %H:%M} UTC, {len(self.record.entries)} runs "
             f"recorded in {self.folder}"
         ]
+        if self.start is not None and self.start != self.record.started_at:
+            lines.append(
+                f"opscheck: --incident-start {self.start:%Y-%m-%d %H:%M} UTC ignored: the record "
+                "keeps the start it was opened with"
+            )
+        return lines
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self._deselected.extend(items)
