@@ -232,6 +232,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{section.anchor}: runbook section {section.title}")
     tracker = None
     if config.getoption("opscheck_incident"):
+        from opscheck.incident.record import RecordError
+        from opscheck.incident.tracker import IncidentTracker
+
         try:
             tracker = IncidentTracker(
                 config.getoption("opscheck_incident"),

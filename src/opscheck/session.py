@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Generator
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -24,8 +24,6 @@ from opscheck import mapping
 from opscheck.evidence import SOURCES, Evidence, EvidenceFileError, Unavailable
 from opscheck.evidence.collect import now
 from opscheck.findings import Finding
-from opscheck.incident import observe
-from opscheck.incident.tracker import IncidentTracker
 from opscheck.outcomes import Failure, Inconclusive, NotConfigured
 from opscheck.redact import redact
 from opscheck.reports import RunContext, junit
@@ -33,6 +31,9 @@ from opscheck.reports import allure as allure_reports
 from opscheck.reports.publish import publish
 from opscheck.run import CHECKS, Run
 from opscheck.simulator import SimulatorError
+
+if TYPE_CHECKING:
+    from opscheck.incident.tracker import IncidentTracker
 
 T = TypeVar("T")
 
@@ -168,7 +169,9 @@ class CheckSession:
         selected = self._selection(checks)
         sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
         if self.tracker is not None and sources:
-            sources |= set(observe.READS)  # what the incident's Update says was done
+            from opscheck.incident.observe import READS
+
+            sources |= set(READS)  # what the incident's Update says was done
         self.settle()  # what collection loaded; then what the evidence pass loads
         evidence = _start(lambda: self.run.gather(sources)) if sources else None
         self.settle()
