@@ -59,6 +59,11 @@ def test_an_incident_from_start_to_verified_resolution(tmp_path):
     # -m p0 selects no check of 2. High Error Rate: the incident adds its health checks.
     assert "checks added to verify its resolution (" in rollback.output
     assert "test_error_rate_is_low" in rollback.checks
+    counts = re.search(
+        r"collected (\d+) items / (\d+) deselected / (\d+) selected", rollback.output
+    )
+    assert counts, rollback.output  # and pytest's own counts say so
+    assert int(counts[3]) == len(rollback.checks) == int(counts[1]) - int(counts[2])
     update = json.loads((folder / "record.json").read_text())["entries"][1]
     text = update["messages"]["Update"]
     assert kept("Update", text) == KEPT["Update"]
