@@ -16,7 +16,8 @@ from datetime import datetime
 from opscheck.findings import Finding
 from opscheck.incident import messages, observe
 from opscheck.incident.record import Entry, Failing, Record, State
-from opscheck.reports import cause_of, escalation_line, scenario_of, title_of
+from opscheck.reports import cause_of, escalation_line, title_of
+from opscheck.reports.incident import failing_health
 from opscheck.runbook import Runbook
 
 
@@ -55,16 +56,6 @@ def verifies(record: Record | None, runbook: Runbook, section: str, kind: str) -
     return section in set(record.sections) | error_scenarios(runbook)
 
 
-def incident_findings(runbook: Runbook, findings: list[Finding]) -> list[Finding]:
-    """Failed health checks of a runbook scenario: what the incident is (as reports.incident)."""
-    bad = [
-        f
-        for f in findings
-        if f.outcome == "failed" and f.kind == "health" and scenario_of(runbook, f)
-    ]
-    return sorted(bad, key=lambda f: f.rank)
-
-
 def _failing(runbook: Runbook, finding: Finding) -> Failing:
     return Failing(
         check=finding.check,
@@ -100,7 +91,7 @@ def advance(
     `start` (--incident-start) is when the incident began, if it is opened by this run;
     otherwise it began when it was detected, at this run.
     """
-    bad = incident_findings(runbook, run.findings)
+    bad = failing_health(runbook, run.findings)
     if record is None:
         if not bad:
             return None

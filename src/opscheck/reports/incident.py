@@ -20,6 +20,7 @@ from opscheck.reports import (
     scenario_of,
     title_of,
 )
+from opscheck.runbook import Runbook
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,15 @@ def _public(run: RunContext, worst: Finding) -> str:
     return definition.split(",")[0].strip().lower()
 
 
+def failing_health(runbook: Runbook, findings: list[Finding]) -> list[Finding]:
+    """Failed health checks of a runbook scenario, worst first: what an incident is made of."""
+    return [
+        f
+        for f in problems(findings)
+        if f.outcome == "failed" and f.kind == "health" and scenario_of(runbook, f)
+    ]
+
+
 def render(findings: list[Finding], run: RunContext) -> Incident | None:
     """The filled templates and log, or None when no scenario's health check failed.
 
@@ -53,11 +63,7 @@ def render(findings: list[Finding], run: RunContext) -> Incident | None:
     configuration or readiness check, or one of a section such as the runbook's own
     maintenance, is a finding to fix, not an incident to announce.
     """
-    bad = [
-        f
-        for f in problems(findings)
-        if f.outcome == "failed" and f.kind == "health" and scenario_of(run.runbook, f)
-    ]
+    bad = failing_health(run.runbook, findings)
     if not bad:
         return None
     worst = bad[0]
