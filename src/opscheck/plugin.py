@@ -101,6 +101,14 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "escalation level of the runbook to engage now",
     )
     group.addoption(
+        "--incident",
+        dest="opscheck_incident",
+        metavar="NAME",
+        help="carry an incident across runs in reports/incidents/NAME/: the first failing run "
+        "opens it (at --incident-start if given), later runs post the runbook's Update, and "
+        "the run that verifies every affected health check and the error checks resolves it",
+    )
+    group.addoption(
         "--fail-on",
         dest="opscheck_fail_on",
         metavar="SEVERITY",
@@ -155,6 +163,7 @@ OPTIONS_NAMING_A_RUN = (
     "opscheck_save",
     "opscheck_replay",
     "opscheck_incident_start",
+    "opscheck_incident",
     "opscheck_report_dir",
 )
 
@@ -164,6 +173,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_for_opscheck(config):
         return
     from opscheck import fixtures, mapping
+    from opscheck.incident.record import RecordError
+    from opscheck.incident.tracker import IncidentTracker
     from opscheck.reports.write import ALLURE_RESULTS, prepare
     from opscheck.run import Run
     from opscheck.runbook import RunbookError
@@ -219,8 +230,23 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     for section in run.runbook.sections:
         config.addinivalue_line("markers", f"{section.anchor}: runbook section {section.title}")
+    tracker = None
+    if config.getoption("opscheck_incident"):
+        from opscheck.incident.record import RecordError
+        from opscheck.incident.tracker import IncidentTracker
+
+        try:
+            tracker = IncidentTracker(
+                config.getoption("opscheck_incident"),
+                report_dir,
+                run.runbook,
+                config.getoption("opscheck_incident_start"),
+            )
+        except RecordError as error:
+            raise pytest.UsageError(str(error)) from None
+        config.pluginmanager.register(tracker, "opscheck-incident")
     session = CheckSession(
-        config, run, report_dir, checking=checking, report_problem=report_problem
+        config, run, report_dir, checking=checking, report_problem=report_problem, tracker=tracker
     )
     config.stash[SESSION] = session
     config.pluginmanager.register(session, "opscheck-session")

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Generator
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -32,6 +32,9 @@ from opscheck.reports import allure as allure_reports
 from opscheck.reports.publish import publish
 from opscheck.run import CHECKS, Run
 from opscheck.simulator import SimulatorError
+
+if TYPE_CHECKING:
+    from opscheck.incident.tracker import IncidentTracker
 
 T = TypeVar("T")
 
@@ -50,8 +53,10 @@ class CheckSession:
         *,
         checking: bool = True,
         report_problem: str | None = None,
+        tracker: IncidentTracker | None = None,
     ) -> None:
         self.config = config
+        self.tracker = tracker  # the --incident this run belongs to, if any
         self.run = run
         self.report_dir = report_dir
         self.checking = checking  # checks/ is collected and run (not --collect-only)
@@ -173,6 +178,10 @@ class CheckSession:
         checks = [i for i in session.items if MAPPING in i.stash]
         selected = self._selection(checks)
         sources = {name for item in checks for name in item.fixturenames if name in SOURCES}
+        if self.tracker is not None and sources:
+            from opscheck.incident.observe import READS
+
+            sources |= set(READS)  # what the incident's Update says was done
         self.settle()  # what collection loaded; then what the evidence pass loads
         evidence = _start(lambda: self.run.gather(sources)) if sources else None
         self.settle()
@@ -320,18 +329,32 @@ class CheckSession:
             finished_at=now(),
             faults=tuple(run.faults),
             replayed_from=str(run.replay) if run.replay else None,
-            incident_start=self.config.getoption("opscheck_incident_start"),
+            incident_start=(
+                self.tracker.started_at
+                if self.tracker
+                else self.config.getoption("opscheck_incident_start")
+            ),
             gate=self.gate,
             reference=run.reference,
             complete=self.complete,
         )
         results = getattr(self.config.option, "allure_report_dir", None)
+        tracked = None
+        if self.tracker is not None:
+            evidence = run.evidence or run.shared_evidence()
+            outcome = self.tracker.advance(self.findings, context, evidence)
+            tracked = outcome.lines
+            if outcome.written:
+                tracked.append(f"incident {self.tracker.name}: record in {self.tracker.folder}")
+            if outcome.problem:
+                tracked.append(f"incident {self.tracker.name}: {outcome.problem}")
         publish(
             self.findings,
             context,
             self.report_dir,
             terminalreporter,
             Path(results) if results else None,
+            tracked,
         )
 
 

@@ -63,9 +63,10 @@ def uploads(doc: dict, job: str) -> list[dict]:
 )
 def test_reports_are_uploaded_even_when_the_job_fails(name, job):
     doc = load(WORKFLOWS / name)
-    (upload,) = uploads(doc, job)
+    upload, *records = uploads(doc, job)  # and the incident's record, for its next run
     assert upload["if"] == "always()"
     assert "reports/" in upload["with"]["path"]
+    assert all(r["if"].startswith("always() && ") for r in records)
     # No step hides a failure: the job fails when the checks do.
     assert not any("continue-on-error" in s for s in doc["jobs"][job]["steps"])
 
@@ -183,9 +184,51 @@ def test_the_gate_verdict(tmp_path, status, summary, verdict):
 def test_the_incident_run_passes_the_start_only_when_given(tmp_path, start, expected):
     entry = step(load(WORKFLOWS / "incident.yml"), "check", "Run the checks")
     markers = "high-error-rate or p0"
-    env = {"MARKERS": markers, "ENVIRONMENT": "production", "INCIDENT_START": start}
+    env = {"MARKERS": markers, "ENVIRONMENT": "production", "INCIDENT_START": start, "INCIDENT": ""}
     ran = run_step(tmp_path, entry, env, status=1)
     assert ran["returncode"] == 1  # the job fails with the checks
     if expected is None:
         expected = [f"--incident-start={start}"]
     assert ran["args"] == ["-m", markers, "--env=production", *expected]
+
+
+def test_the_incident_run_carries_a_named_incident(tmp_path):
+    entry = step(load(WORKFLOWS / "incident.yml"), "check", "Run the checks")
+    env = {"MARKERS": "p0", "ENVIRONMENT": "production", "INCIDENT_START": "", "INCIDENT": "db-1"}
+    ran = run_step(tmp_path, entry, env, status=1)
+    assert ran["args"] == ["-m", "p0", "--env=production", "--incident=db-1"]
+
+
+@pytest.mark.parametrize(("kept_by", "restored"), [("102", True), ("", False)])
+def test_the_incident_record_is_restored_from_the_last_run_that_kept_it(
+    tmp_path, kept_by, restored
+):
+    """`gh` stands in too: runs 103 (this one), 102 and 101 are listed, newest first; only
+    `kept_by` has the record's artifact, and the newest one that has it is taken."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(
+        "#!/bin/sh\n"
+        'if [ "$2" = list ]; then printf "103\\n102\\n101\\n"; exit 0; fi\n'
+        f'if [ "$3" = "{kept_by}" ]; then\n'
+        '  mkdir -p "$7" && echo "$3" > "$7/record.json"; exit 0\n'
+        "fi\n"
+        'echo "$3" >> tried; exit 1\n',
+        encoding="utf-8",
+    )
+    gh.chmod(0o755)
+    doc = load(WORKFLOWS / "incident.yml")
+    entry = step(doc, "check", "Restore the incident record")
+    assert entry["if"] == "inputs.incident != ''"
+    ran = run_step(tmp_path, entry, {"INCIDENT": "db-1"})
+    assert ran["returncode"] == 0
+    record = tmp_path / "reports" / "incidents" / "db-1" / "record.json"
+    assert record.exists() == restored
+    tried = (tmp_path / "tried").read_text().split()
+    assert tried == (["103"] if restored else ["103", "102", "101"])
+    if restored:
+        assert record.read_text().strip() == "102"
+    kept = uploads(doc, "check")[-1]
+    assert kept["with"]["path"] == "reports/incidents/${{ inputs.incident }}/"
+    assert kept["with"]["name"] == "opscheck-incident-${{ inputs.incident }}"

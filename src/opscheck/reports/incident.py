@@ -8,9 +8,10 @@ stays the runbook's placeholder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from opscheck.findings import Finding
+from opscheck.incident.messages import brief
 from opscheck.reports import (
     RunContext,
     cause_of,
@@ -19,6 +20,7 @@ from opscheck.reports import (
     scenario_of,
     title_of,
 )
+from opscheck.runbook import Runbook
 
 
 @dataclass(frozen=True)
@@ -30,18 +32,28 @@ class Incident:
 
     message: str  # the internal "Incident Start" message, filled in, ready to paste
     markdown: str  # reports/incident.md
+    # The runbook templates filled in, by name: "Incident Start" and "Investigating".
+    templates: dict[str, str] = field(default_factory=dict)
 
 
 def _brief(run: RunContext, same: list[Finding]) -> str:
     causes = list(dict.fromkeys(c for f in same if (c := cause_of(run.runbook, f))))
-    title = title_of(run.runbook, same[0]).split(". ", 1)[-1]
-    return f"{title} on {run.target.name}" + (f" (likely: {'; '.join(causes)})" if causes else "")
+    return brief(title_of(run.runbook, same[0]), run.target.name, causes)
 
 
 def _public(run: RunContext, worst: Finding) -> str:
     """Words for customers: the runbook's own definition of the severity, not internal names."""
     definition = run.runbook.severities[worst.severity].definition
     return definition.split(",")[0].strip().lower()
+
+
+def failing_health(runbook: Runbook, findings: list[Finding]) -> list[Finding]:
+    """Failed health checks of a runbook scenario, worst first: what an incident is made of."""
+    return [
+        f
+        for f in problems(findings)
+        if f.outcome == "failed" and f.kind == "health" and scenario_of(runbook, f)
+    ]
 
 
 def render(findings: list[Finding], run: RunContext) -> Incident | None:
@@ -51,11 +63,7 @@ def render(findings: list[Finding], run: RunContext) -> Incident | None:
     configuration or readiness check, or one of a section such as the runbook's own
     maintenance, is a finding to fix, not an incident to announce.
     """
-    bad = [
-        f
-        for f in problems(findings)
-        if f.outcome == "failed" and f.kind == "health" and scenario_of(run.runbook, f)
-    ]
+    bad = failing_health(run.runbook, findings)
     if not bad:
         return None
     worst = bad[0]
@@ -106,4 +114,8 @@ def render(findings: list[Finding], run: RunContext) -> Incident | None:
             "",
         ]
     )
-    return Incident(message=start.strip(), markdown=markdown)
+    return Incident(
+        message=start.strip(),
+        markdown=markdown,
+        templates={"Incident Start": start.strip(), "Investigating": public.strip()},
+    )

@@ -7,6 +7,7 @@ file that cannot be written is said so in the terminal; the run's verdict does n
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -29,11 +30,14 @@ def publish(
     folder: Path,
     out: Terminal,
     allure_results: Path | None = None,
+    tracked: Sequence[str] | None = None,
 ) -> None:
     """Report the findings: annotations, the summary, reports in `folder`, the incident message.
 
     With `allure_results` (the folder allure-pytest writes to), the run-wide Allure files
     are written too: they describe the run, which only the main process has seen whole.
+    With `tracked` (what the run did to an `--incident`: its messages, filled in), those
+    are printed instead of the start message, which only the incident's first run sends.
     """
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github.annotations(findings, run):
@@ -49,7 +53,11 @@ def publish(
         except OSError as error:
             errors.append(f"could not write the Allure run files in {allure_results}: {error}")
     filled = incident.render(findings, run)
-    if filled:
+    if tracked is not None:
+        out.write_line("")
+        for line in tracked:
+            out.write_line(f"opscheck: {line}" if line.startswith("incident ") else line)
+    elif filled:
         out.write_line("")
         out.write_line("incident message (runbook template, filled in):", bold=True)
         for line in filled.message.splitlines():

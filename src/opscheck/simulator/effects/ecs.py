@@ -269,3 +269,60 @@ def change_circuit_breaker(world: World, change: CircuitBreakerChange, fault: Fa
         "enable": change.enable,
         "rollback": change.rollback,
     }
+
+
+class RollbackChange(Change):
+    """A rollback in progress: a bad revision was deployed, and the service is being moved
+    back to the revision before it, as `aws ecs update-service --task-definition` does."""
+
+    running: int = 1
+    """Tasks of the older revision running so far (the rest are pending)."""
+    started_minutes_ago: float = 6
+    """When the rollback's deployment started (the bad one, ten minutes ago)."""
+    failed_tasks: int = 4
+    """failedTasks of the bad revision's deployment, now ACTIVE and draining."""
+
+
+@effect("rollback", RollbackChange)
+def start_rollback(world: World, change: RollbackChange, fault: Fault) -> None:
+    """The PRIMARY deployment rolls out the previous revision; the bad one is ACTIVE beside it.
+
+    ECS names no rollback as such: a PRIMARY deployment of an older revision than the
+    deployment it replaces is what a rollback looks like in DescribeServices.
+    """
+    running = service(world)
+    bad = register_revision(world, BAD_TAG)
+    previous = world.task_definitions[-2]
+    first = running.deployments[0]
+    bad_deployment = dict(
+        first,
+        id=f"{first['id']}9",
+        status="ACTIVE",
+        taskDefinition=bad,
+        desiredCount=0,
+        runningCount=0,
+        pendingCount=0,
+        failedTasks=change.failed_tasks,
+        rolloutState="IN_PROGRESS",
+        rolloutStateReason=f"ECS deployment {first['id']}9 in progress.",
+        createdAt=utcnow() - timedelta(minutes=NEW_REVISION_MINUTES_AGO),
+        updatedAt=utcnow() - timedelta(minutes=change.started_minutes_ago),
+    )
+    primary = dict(
+        first,
+        id=f"{first['id']}8",
+        status="PRIMARY",
+        taskDefinition=previous,
+        desiredCount=running.desired_count,
+        runningCount=change.running,
+        pendingCount=max(running.desired_count - change.running, 0),
+        failedTasks=0,
+        rolloutState="IN_PROGRESS",
+        rolloutStateReason=f"ECS deployment {first['id']}8 in progress.",
+        createdAt=utcnow() - timedelta(minutes=change.started_minutes_ago),
+        updatedAt=utcnow(),
+    )
+    running.deployments = [primary, bad_deployment]
+    running.task_definition = previous
+    running.running_count = change.running
+    running.pending_count = primary["pendingCount"]
