@@ -19,7 +19,8 @@ from opscheck.simulator.effects.taskdefs import register_revision, service
 from opscheck.simulator.world import ACCOUNT, RUNNING_TASKS, World
 
 STOPS_PER_BATCH = 10  # tasks ECS stopped together (one scale-in)
-LOG_SECONDS = 270.0  # the log lines span the last 4.5 minutes: inside the 5 the checks read
+# The log lines span the last two minutes: inside the five the checks read for three more.
+LOG_SECONDS = 120.0
 
 
 class ScaleChange(Change):
