@@ -25,6 +25,8 @@ from pathlib import Path
 from measure import ROOT, Run, run, simulated_target
 
 from opscheck.run import CATALOG
+from opscheck.simulator import catalog
+from opscheck.simulator.effects.scale import ScaleChange
 from opscheck.simulator.forkserver import ForkServer
 
 SCALE = "production-at-scale"
@@ -34,7 +36,7 @@ def resources(r: Run) -> dict[str, int]:
     """What the run read, counted from its saved evidence."""
     logs = r.value("log_errors")
     return {
-        "alarms named (of the account's)": len(r.value("alarms").get("alarms", {})),
+        "alarms named": len(r.value("alarms").get("alarms", {})),
         "stopped tasks in the hour": len(r.value("stopped_tasks").get("tasks", [])),
         "task definition revisions": len(r.value("task_definitions").get("active_revisions", [])),
         "targets": len(r.value("target_health").get("targets", [])),
@@ -44,7 +46,7 @@ def resources(r: Run) -> dict[str, int]:
 
 
 def row(label: str, normal: object, scaled: object) -> str:
-    return f"  {label:<40} {normal!s:>22} {scaled!s:>22}"
+    return f"  {label:<42} {normal!s:>22} {scaled!s:>22}"
 
 
 def main() -> None:
@@ -82,6 +84,8 @@ def main() -> None:
     print(
         f"full run (every check), {args.latency_ms} ms added per AWS call, {args.repeat} runs each"
     )
+    staged = ScaleChange.model_validate(catalog.load(ROOT / CATALOG)[SCALE].effects["scale"])
+    print(f"at scale ({SCALE}): " + ", ".join(f"{k} {v}" for k, v in staged))
     print(row("", "normal size", "at scale"))
     print(row("simulator forked in", f"{normal_start:.2f} s", f"{scale_start:.2f} s"))
     print("what the run read")
