@@ -24,9 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from p0 import ROOT, run_once, simulated_target
+from measure import run_once, simulated, simulated_target
 
-from opscheck.run import CATALOG, SHARED_SIMULATOR
 from opscheck.simulator import Simulator
 
 
@@ -83,15 +82,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         target = simulated_target(args.latency_ms, folder)
-        sim = Simulator.start(target, ROOT / CATALOG, [])
-        os.environ[SHARED_SIMULATOR] = sim.shared()
-        try:
+        with simulated(target, []) as (sim, _):
             cli, ours = [], []
             for i in range(args.repeat):  # interleaved, so both sides see the same load
                 cli.append(run_cli(aws, sim, target))
-                ours.append(run_once(folder / f"evidence-{i}.json", "p0")[0])
-        finally:
-            sim.stop()
+                ours.append(run_once(folder / f"evidence-{i}.json", "p0", sim)[0])
 
     line = "median {:.2f} s of {} (min {:.2f}, max {:.2f})"
     print(f"added latency        {args.latency_ms} ms per AWS call")

@@ -15,49 +15,12 @@ Everything runs on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from opscheck.run import CATALOG, SHARED_SIMULATOR
-from opscheck.simulator import Simulator
-from opscheck.target import load
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def simulated_target(latency_ms: int, folder: Path):
-    """The simulated environment file, with the latency to add to every AWS call."""
-    text = (ROOT / "environments" / "simulated.toml").read_text(encoding="utf-8")
-    text = text.replace("latency_ms = 0", f"latency_ms = {latency_ms}")
-    (folder / "environments").mkdir()
-    (folder / "environments" / "simulated.toml").write_text(text, encoding="utf-8")
-    return load("simulated", folder)
-
-
-def run_once(evidence: Path, marker: str) -> tuple[float, int]:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *(["-m", marker] if marker != "all" else []),
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        f"--save-evidence={evidence}",
-    ]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        sys.exit(f"pytest exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return wall, done.returncode
+from measure import run, simulated, simulated_target
 
 
 def main() -> None:
@@ -75,23 +38,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         target = simulated_target(args.latency_ms, folder)
-        started = time.perf_counter()
-        sim = Simulator.start(target, ROOT / CATALOG, [f for f in args.fault.split(",") if f])
-        sim_start = time.perf_counter() - started
-        os.environ[SHARED_SIMULATOR] = sim.shared()
-        walls, passes, calls = [], [], 0
-        try:
-            for i in range(args.repeat):
-                evidence = folder / f"evidence-{i}.json"
-                wall, code = run_once(evidence, args.marker)
-                saved = json.loads(evidence.read_text())
-                walls.append(wall)
-                passes.append(saved["duration_s"])
-                calls = sum(saved["api_calls"].values())
-                by_action = saved["api_calls"]
+        faults = [f for f in args.fault.split(",") if f]
+        with simulated(target, faults) as (sim, sim_start):
+            runs = [
+                run(folder / f"evidence-{i}.json", args.marker, sim) for i in range(args.repeat)
+            ]
+            # Before the simulator stops: once reaped, its own peak would count.
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        finally:
-            sim.stop()
+    walls = [r.wall_s for r in runs]
+    passes = [r.evidence_s for r in runs]
+    code, by_action = runs[-1].exit_code, runs[-1].api_calls
+    calls = sum(by_action.values())
 
     print(f"marker               -m {args.marker} (exit {code}), faults: {args.fault or 'none'}")
     print(f"added latency        {args.latency_ms} ms per AWS call")

@@ -80,6 +80,8 @@ def test_few_error_lines_in_logs(log_errors, thresholds):
             f"{where} in the first {e.pages} pages of the search, which stopped there: "
             f"the total may exceed {limit}"
         )
+    if e.capped:  # read under a lower threshold: the count stopped before reaching this one
+        inconclusive(f"{where}: counting stopped there, short of the limit {limit}")
 
 
 @pytest.mark.health

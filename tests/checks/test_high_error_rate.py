@@ -162,6 +162,13 @@ def test_capped_count_says_at_least() -> None:
         errors.test_few_error_lines_in_logs(log_errors(1000, capped=True), THRESHOLDS)
 
 
+def test_capped_count_below_the_limit_is_inconclusive() -> None:
+    """Counting stopped at 1000 says nothing of a limit of 1500: never a silent pass."""
+    evidence = log_errors(1000, capped=True)
+    with pytest.raises(Inconclusive, match=r"at least 1000 ERROR lines.*short of the limit 1500"):
+        errors.test_few_error_lines_in_logs(evidence, thresholds(error_lines_5m=1500))
+
+
 def test_missing_log_group_is_inconclusive() -> None:
     with pytest.raises(Inconclusive, match="log group /ecs/saaspe-production does not exist"):
         errors.test_few_error_lines_in_logs(log_errors(0, exists=False), THRESHOLDS)

@@ -7,12 +7,14 @@ moto answers ListTasks in one page whatever its size; the local server here page
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import boto3
 import pytest
 
 from opscheck.evidence import gather
+from opscheck.evidence.base import Unavailable
 from opscheck.evidence.ecs import (
     MAX_STOPPED_TASKS,
     Deployment,
@@ -177,12 +179,49 @@ def test_every_page_of_stopped_tasks_is_read(local_server: StartServer) -> None:
     ]
     asked, answer = ecs(routine + pulls)
     found = read(local_server(answer).url)
-    assert asked == ["ListTasks", "ListTasks", "DescribeTasks", "DescribeTasks"]
+    assert sorted(asked) == ["DescribeTasks", "DescribeTasks", "ListTasks", "ListTasks"]
     assert len(found.tasks) == 150 and found.cut_at is None
     assert sum(t.failed_to_pull_image for t in found.tasks) == 50
     checks = load_checks("test_all_ecs_tasks_down")
     with pytest.raises(AssertionError, match=r"50 tasks of .* could not pull their image"):
         checks.test_no_tasks_failed_to_pull_their_image(found, _NoRevisions(), lambda *a: None)
+
+
+def test_each_page_is_described_while_the_next_is_listed(local_server: StartServer) -> None:
+    """Pages + 1 round trips, not twice as many: the second ListTasks is answered only once
+    the first page's DescribeTasks has arrived (a reader that lists every page first would
+    wait here until the server gives up, and be seen to)."""
+    tasks = [task(n, "Scaling activity initiated by (deployment ecs-svc/1)") for n in range(150)]
+    _, answer = ecs(tasks)
+    described = threading.Event()
+    overlapped: list[bool] = []
+
+    def pipelined(request: Request) -> Reply:
+        operation = request.headers["X-Amz-Target"].rpartition(".")[2]
+        if operation == "DescribeTasks":
+            described.set()
+        elif request.json().get("nextToken"):
+            overlapped.append(described.wait(timeout=5))
+        return answer(request)
+
+    found = read(local_server(pipelined).url)
+    assert overlapped == [True] and len(found.tasks) == 150
+
+
+def test_a_denied_describe_names_its_own_permission(local_server: StartServer) -> None:
+    """DescribeTasks runs beside the listing; its denial still names ecs:DescribeTasks."""
+    _, answer = ecs([task(n, "Scaling activity") for n in range(3)])
+
+    def deny_describe(request: Request) -> Reply:
+        if request.headers["X-Amz-Target"].endswith("DescribeTasks"):
+            denied = {"__type": "AccessDeniedException", "message": "not authorized"}
+            return Reply(status=400, body=denied, content_type=JSON, headers=REQUEST_ID)
+        return answer(request)
+
+    ctx = context(TARGET, local_server(deny_describe).url, max_attempts=1)
+    found = gather(["stopped_tasks"], ctx).get("stopped_tasks")
+    assert isinstance(found, Unavailable)
+    assert found.permission == "ecs:DescribeTasks", found.reason
 
 
 def test_a_read_cut_at_its_bound_cannot_pass(local_server: StartServer) -> None:

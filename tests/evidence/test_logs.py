@@ -59,6 +59,19 @@ def test_log_errors_stops_counting_at_the_cap(moto_url: str) -> None:
     assert len(found.samples) == logs_source.SAMPLES
 
 
+def test_log_errors_count_past_a_threshold_above_the_cap(moto_url: str) -> None:
+    """A team that allows 1500 ERROR lines gets a count that can exceed 1500, not one that
+    stops at 1000 and reads as under its limit."""
+    group = "/ecs/opscheck-tests-allowing"
+    write_lines(moto_url, group, [f"ERROR boom {n}" for n in range(2000)])
+    allowing = with_log_group(group).model_copy(
+        update={"thresholds": SIMULATED.thresholds.model_copy(update={"error_lines_5m": 1500})}
+    )
+    found = gather(["log_errors"], context(allowing, moto_url, datetime.now(UTC))).get("log_errors")
+    assert isinstance(found, LogErrors)
+    assert (found.count, found.capped, found.incomplete) == (1501, True, False)
+
+
 def test_log_errors_of_a_missing_group(moto_url: str) -> None:
     ctx = context(with_log_group("/ecs/opscheck-tests-none"), moto_url)
     found = gather(["log_errors"], ctx, deadline_s=20).get("log_errors")

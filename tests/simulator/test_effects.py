@@ -41,5 +41,5 @@ def test_effects_modules_are_named_after_evidence_modules():
     package = ROOT / "src" / "opscheck"
     evidence = {p.stem for p in (package / "evidence").glob("*.py")}
     simulated = {p.stem for p in (package / "simulator" / "effects").glob("*.py")}
-    # access locks who reads; network is the VPC no check reads.
-    assert simulated - {"__init__", "access", "network"} <= evidence
+    # access locks who reads; network is the VPC no check reads; scale fills every area.
+    assert simulated - {"__init__", "access", "network", "scale"} <= evidence

@@ -23,6 +23,7 @@ from opscheck.evidence.base import (
     Context,
     Model,
     NotConfigured,
+    Source,
     SourceUnavailable,
     Unavailable,
 )
@@ -131,6 +132,13 @@ class Evidence:
         return name if isinstance(name, str) and name not in ("", "?") else None
 
 
+def _failed_action(error: Exception, src: Source) -> str | None:
+    """The source's IAM action an AWS error answered, whichever thread made the call: a
+    source may read on several at once (`ecs.stopped_tasks`)."""
+    operation = getattr(error, "operation_name", None)
+    return next((a for a in src.actions if a.endswith(f":{operation}")), None)
+
+
 def _fetch(name: str, ctx: Context) -> Model | Unavailable:
     """Read one source, redacted where it enters: checks, reports and saved files see no secret."""
     src = SOURCES[name]
@@ -142,7 +150,11 @@ def _fetch(name: str, ctx: Context) -> Model | Unavailable:
     except SourceUnavailable as error:
         return Unavailable(redact(str(error)), error.permission)
     except Exception as error:  # every failure of a read becomes a visible Unavailable
-        action = ctx.aws.last_action() or (src.actions[0] if src.actions else name)
+        action = (
+            _failed_action(error, src)
+            or ctx.aws.last_action()
+            or (src.actions[0] if src.actions else name)
+        )
         reason, permission = explain(error, action)
         return Unavailable(redact(reason), permission)
     return type(value).model_validate(redact_json(value.model_dump(mode="json")))

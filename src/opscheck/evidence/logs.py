@@ -2,8 +2,9 @@
 
 The runbook's own diagnosis is `aws logs filter-log-events --filter-pattern "ERROR"
 --start-time <5 minutes ago>`; this is that call, counted. Counting stops at a cap (the
-runbook's line is ">100 errors in 5 minutes": knowing there were at least 1000 is enough)
-and after a few pages (FilterLogEvents may answer pages with no events while it searches);
+runbook's line is ">100 errors in 5 minutes": knowing there were at least 1000 is enough;
+the cap is always above the environment's threshold, so a capped count exceeds it) and
+after a few pages (FilterLogEvents may answer pages with no events while it searches);
 the evidence says when either stopped it. Sample lines are kept short and redacted.
 """
 
@@ -18,7 +19,8 @@ from opscheck.redact import redact
 
 WINDOW_MINUTES = 5
 PATTERN = "ERROR"
-MAX_EVENTS = 1000
+MAX_EVENTS = 1000  # the cap, unless the threshold is higher (then the threshold + 1)
+PAGE_EVENTS = 10_000  # the most events FilterLogEvents answers in a page (botocore's model)
 MAX_PAGES = 5
 SAMPLES = 5
 SAMPLE_CHARS = 200
@@ -37,7 +39,7 @@ class LogErrors(Model):
     end: datetime
     exists: bool = True
     count: int = 0
-    capped: bool = False  # counting stopped at MAX_EVENTS: `count` is a lower bound
+    capped: bool = False  # counting stopped at the cap: `count` is a lower bound
     incomplete: bool = False  # the search was cut after MAX_PAGES pages, short of the cap
     pages: int = 0
     samples: tuple[str, ...] = ()  # newest last, redacted and truncated
@@ -58,12 +60,14 @@ def log_errors(ctx: Context) -> LogErrors:
     start, end = ctx.now - timedelta(minutes=WINDOW_MINUTES), ctx.now
     found = LogErrors(log_group=group, pattern=PATTERN, start=start, end=end)
     logs = ctx.aws.client("logs")
+    # Above the threshold: a count stopped at the cap is then known to exceed it.
+    cap = max(MAX_EVENTS, ctx.target.thresholds.error_lines_5m + 1)
     request = {
         "logGroupName": group,
         "filterPattern": PATTERN,
         "startTime": _ms(start),
         "endTime": _ms(end),
-        "limit": MAX_EVENTS,
+        "limit": min(cap, PAGE_EVENTS),
     }
     count, pages, messages, token = 0, 0, [], None
     while pages < MAX_PAGES:
@@ -78,12 +82,12 @@ def log_errors(ctx: Context) -> LogErrors:
         count += len(events)
         messages = (messages + [e.get("message", "") for e in events])[-SAMPLES:]
         token = page.get("nextToken")
-        if not token or count >= MAX_EVENTS:
+        if not token or count >= cap:
             break
-    capped = count >= MAX_EVENTS and token is not None
+    capped = count >= cap and token is not None
     return found.model_copy(
         update={
-            "count": min(count, MAX_EVENTS) if capped else count,
+            "count": min(count, cap) if capped else count,
             "capped": capped,
             "incomplete": token is not None and not capped,
             "pages": pages,

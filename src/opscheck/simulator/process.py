@@ -22,7 +22,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from opscheck.simulator import app, effects
+from opscheck.simulator import app, effects, paging
 from opscheck.simulator.catalog import Fault
 from opscheck.simulator.effects import access
 from opscheck.simulator.world import ACCOUNT, World
@@ -78,6 +78,7 @@ class Simulation:
     def boot(cls, target: Target) -> Simulation:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         effects.load_all()
+        paging.install()  # moto answers in one page what AWS pages
         slot: dict[str, World] = {}
         latency_ms = target.simulator.latency_ms if target.simulator else 0
         moto = DomainDispatcherApplication(create_backend_app)
