@@ -15,7 +15,7 @@ from opscheck.simulator.databases import PRISMA_TABLE, record_migration, with_da
 from opscheck.target import PostgresConfig, Target, remember_password
 from tests.helpers import SIMULATED, context, unused_port
 
-PASSWORD = "s3cret-Opscheck-pw"  # noqa: S105 (the test role's, on a server of the test's own)
+PASSWORD = "s3cret-Opscheck-pw"  # the test role's, on a server of the test's own
 _names = itertools.count()
 
 

@@ -111,6 +111,11 @@ def redis_info(ctx: Context) -> RedisInfo:
             info = client.info()
             maxclients = _maxclients(client, info)
     except redis.AuthenticationError as error:
+        if not urlsplit(url).password:
+            raise SourceUnavailable(
+                f"Redis at {server} demands a password (Authentication required), and "
+                "[redis] url_env's URL has none: redis://:PASSWORD@host:6379/0"
+            ) from None
         raise SourceUnavailable(
             f"Redis at {server} refused the password: {error} (check [redis] url_env's URL)"
         ) from None
