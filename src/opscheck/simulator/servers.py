@@ -19,6 +19,7 @@ starts in about a quarter of a second.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import importlib.util
@@ -30,6 +31,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 PG_MIN_MAJOR = 15
+PR_SET_PDEATHSIG = 1  # prctl(2)
 START_TIMEOUT_S = 60.0
 PORT_TRIES = 3
 UNPRIVILEGED_USER = "nobody"
@@ -187,7 +190,23 @@ def scratch() -> Path:
     return Path(tempfile.gettempdir())
 
 
-def _spawn(command: list[Any], log: Path, cwd: Path, **kwargs: Any) -> subprocess.Popen[bytes]:
+def _dies_with_its_parent(sig: int) -> Callable[[], None]:
+    """Ask Linux to send `sig` to the server when the process that started it dies, so a
+    simulator killed while it seeds (Ctrl-C, SIGKILL) leaves no server behind."""
+
+    def arrange() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+
+    return arrange
+
+
+def _spawn(
+    command: list[Any], log: Path, cwd: Path, stop: int, **kwargs: Any
+) -> subprocess.Popen[bytes]:
+    kwargs.setdefault(
+        "preexec_fn", _dies_with_its_parent(stop) if sys.platform == "linux" else None
+    )
     with open(log, "ab") as out:
         return subprocess.Popen(
             [str(part) for part in command],
@@ -270,7 +289,11 @@ def _pg_template(bindir: Path, as_user: dict[str, Any]) -> tuple[Path, Path]:
             if as_user:
                 os.chown(building, as_user["user"], as_user["group"])
             initdb = _spawn(
-                [usable / "initdb", "-D", building, *INITDB_ARGS], log, entry, **as_user
+                [usable / "initdb", "-D", building, *INITDB_ARGS],
+                log,
+                entry,
+                signal.SIGKILL,
+                **as_user,
             )
             if initdb.wait(timeout=START_TIMEOUT_S) != 0:
                 raise ServerStartError(f"initdb exited {initdb.returncode}:\n{_log_tail(log)}")
@@ -292,7 +315,11 @@ def start_postgres(**settings: str) -> Server:
 
         def launch(port: int) -> subprocess.Popen[bytes]:
             return _spawn(
-                [bindir / "postgres", "-D", data, "-p", port, *options], log, workdir, **as_user
+                [bindir / "postgres", "-D", data, "-p", port, *options],
+                log,
+                workdir,
+                signal.SIGQUIT,  # its immediate shutdown, which ends its backends too
+                **as_user,
             )
 
         def ready(port: int) -> bool:
@@ -319,7 +346,9 @@ def start_redis(**config: str) -> Server:
     options = [a for k, v in {**REDIS_CONFIG, **config}.items() for a in (f"--{k}", v)]
 
     def launch(port: int) -> subprocess.Popen[bytes]:
-        return _spawn([binary, "--port", port, "--dir", workdir, *options], log, workdir)
+        return _spawn(
+            [binary, "--port", port, "--dir", workdir, *options], log, workdir, signal.SIGTERM
+        )
 
     def ready(port: int) -> bool:
         # Its own word, not a PING: a port taken meanwhile would answer for another process.
