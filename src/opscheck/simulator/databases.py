@@ -108,6 +108,8 @@ class Databases:
                 started.redis = start_redis(maxmemory=REDIS_MAXMEMORY)
             except ServerUnavailable as missing:
                 started.missing.append(str(missing))
+            else:
+                import redis  # noqa: F401 (imported once here, not in every forked run)
         return started
 
     def open_run(self) -> dict[str, str | None]:
