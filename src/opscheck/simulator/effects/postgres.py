@@ -2,7 +2,7 @@
 (evidence: `postgres`).
 
 The database is seeded healthy by `opscheck.simulator.databases` (every repository
-migration applied, the application's idle pool); these effects change it with real
+migration applied, an `accounts` table); these effects change it with real
 sessions: connections that fill the server, a statement holding a row lock others wait
 on, a transaction left idle, a migration Prisma left failed. PostgreSQL dates a session's
 state itself, so after staging them the simulator waits until they are older than the
