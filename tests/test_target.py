@@ -331,3 +331,27 @@ def test_target_can_be_built_in_code() -> None:
     target = load("production", ROOT)
     copy = Target.model_validate({**target.model_dump(), "path": target.path})
     assert copy == target
+
+
+def test_a_dsn_pasted_as_the_variable_name_is_refused_unshown(tmp_path: Path) -> None:
+    dsn = "postgresql://app:Hunter2-Secret@db.internal:5432/app"
+    message = error_of(tmp_path, VALID + f'\n[postgres]\ndsn_env = "{dsn}"\n')
+    assert "'postgres.dsn_env' must be the NAME of an environment variable" in message
+    assert "Hunter2-Secret" not in message and "db.internal" not in message
+    message = error_of(tmp_path, VALID + f'\n[redis]\nurl = "{dsn}"\n')
+    assert "'redis.url' is not allowed" in message and "redis.url_env' instead" in message
+
+
+def test_connection_passwords_are_masked_once_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opscheck.redact import redact
+
+    monkeypatch.setenv("OPSCHECK_TEST_DSN", "host=db user=app password=plain%word-1234")
+    monkeypatch.setenv("OPSCHECK_TEST_REDIS", "redis://:p%40ss-word-5678@cache:6379/0")
+    text = VALID + '\n[postgres]\ndsn_env = "OPSCHECK_TEST_DSN"\n'
+    text += '\n[redis]\nurl_env = "OPSCHECK_TEST_REDIS"\n'
+    target = load("x", write(tmp_path, text))
+    assert target.connection_url("redis") == "redis://:p%40ss-word-5678@cache:6379/0"
+    said = redact("auth failed for plain%word-1234, then p@ss-word-5678 and p%40ss-word-5678")
+    assert "word-1234" not in said and "word-5678" not in said

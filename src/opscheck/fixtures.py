@@ -30,8 +30,10 @@ from opscheck.evidence.identity import Identity
 from opscheck.evidence.logs import LogErrors
 from opscheck.evidence.metrics import Metrics
 from opscheck.evidence.monitoring import Dashboard, LogGroup
+from opscheck.evidence.postgres import Postgres
 from opscheck.evidence.rds import RdsEvents, RdsInstance, RdsMaintenance, RdsSnapshots
 from opscheck.evidence.rdslogs import RdsLogs
+from opscheck.evidence.redis_info import RedisInfo
 from opscheck.evidence.sentry import SentryActivity
 from opscheck.evidence.taskdefs import TaskDefinitions
 from opscheck.findings import FACT
@@ -202,6 +204,14 @@ def metrics(evidence: Evidence) -> Metrics:
 
 
 @pytest.fixture
+def postgres(evidence: Evidence) -> Postgres:
+    """
+    Inside the database, read-only: connections, busy sessions, lock waits, migrations.
+    """
+    return _read(evidence, "postgres", Postgres)
+
+
+@pytest.fixture
 def rds_events(evidence: Evidence) -> RdsEvents:
     """
     The DB instance's RDS events of the last 60 minutes, as `describe-events --duration 60`.
@@ -239,6 +249,14 @@ def rds_snapshots(evidence: Evidence) -> RdsSnapshots:
     The DB instance's automated and manual snapshots: what a restore would start from.
     """
     return _read(evidence, "rds_snapshots", RdsSnapshots)
+
+
+@pytest.fixture
+def redis(evidence: Evidence) -> RedisInfo:
+    """
+    Inside Redis: PING round trip, memory against maxmemory, evictions, clients, hit rate.
+    """
+    return _read(evidence, "redis", RedisInfo)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ KINDS = {
 }
 DATABASE = (
     "database: checks of the database: scenario 3, causes that name the database, "
-    "and every check that reads RDS evidence"
+    "and every check that reads RDS evidence or the database itself ([postgres])"
 )
 
 
@@ -44,7 +44,7 @@ class Mapping:
         return (
             self.section == "database-unavailable"
             or "database" in (self.cause or "")
-            or any(name.startswith("rds_") for name in fixtures)
+            or any(name.startswith("rds_") or name == "postgres" for name in fixtures)
         )
 
     def as_properties(self) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import tomllib
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -125,6 +126,33 @@ class CacheConfig(_Table):
     cluster: Resource = Field(description="the ElastiCache cluster id")
 
 
+class PostgresConfig(_Table):
+    """A direct, read-only connection to the database, for runners that can reach it."""
+
+    dsn_env: EnvName = Field(
+        description="the variable holding the database URL (postgresql://user:password@host/db)"
+    )
+    migrations: OptionalName = Field(
+        None,
+        description="the repository's prisma/migrations folder, relative to the environment file",
+    )
+    connect_timeout_s: int = Field(5, ge=1, description="seconds to wait for a connection")
+
+    def migrations_folder(self, environment_file: Path) -> Path | None:
+        if self.migrations is None:
+            return None
+        return (environment_file.parent / self.migrations).resolve()
+
+
+class RedisConfig(_Table):
+    """A direct, read-only look at the Redis the service uses (PING and INFO)."""
+
+    url_env: EnvName = Field(
+        description="the variable holding the Redis URL (redis://:password@host:6379/0)"
+    )
+    connect_timeout_s: float = Field(5.0, gt=0, description="seconds to wait for an answer")
+
+
 class AlarmsConfig(_Table):
     alb_unhealthy_targets: Resource = Field(description="the alarm for unhealthy ALB targets")
     application_errors_high: Resource = Field(description="the alarm for a high error rate")
@@ -197,6 +225,18 @@ class ThresholdsConfig(_Table):
     )
     cache_min_hit_rate: Fraction = Field(0.80, description="Redis hit rate below which it misses")
     cache_max_evictions: int = Field(0, ge=0, description="Redis evictions allowed in an hour")
+    # Inside the database and the cache ([postgres], [redis]).
+    pg_long_query_s: float = Field(60.0, gt=0, description="a statement running longer is slow")
+    pg_idle_in_transaction_s: float = Field(
+        300.0, gt=0, description="a transaction left open, idle, longer holds its locks too long"
+    )
+    pg_lock_wait_s: float = Field(10.0, gt=0, description="a session waiting on a lock longer")
+    redis_memory_ratio: Fraction = Field(0.90, description="share of maxmemory that is full")
+    redis_clients_ratio: Fraction = Field(0.90, description="share of maxclients in use")
+    redis_ping_slow_ms: float = Field(50.0, gt=0, description="a PING round trip that is slow")
+    cache_min_lookups: int = Field(
+        100, ge=1, description="lookups Redis needs to have answered for its hit rate to count"
+    )
     backup_retention_days: int = Field(7, ge=1, description="automated backups kept at least")
     snapshot_max_age_hours: float = Field(
         24.0, gt=0, description="newest snapshot at most, beyond the backup window"
@@ -216,6 +256,10 @@ class ThresholdsConfig(_Table):
 
 class SimulatorConfig(_Table):
     latency_ms: int = Field(0, ge=0, description="latency added to every simulated AWS call")
+    # Set by the simulator when it runs a PostgreSQL and a Redis (their binaries installed):
+    # what [postgres] and [redis] reach in the simulation, in place of their variables.
+    postgres_url: OptionalName = Field(None, description="the simulated database's URL")
+    redis_url: OptionalName = Field(None, description="the simulated Redis's URL")
 
 
 class Target(_Table):
@@ -228,6 +272,10 @@ class Target(_Table):
     alb: AlbConfig = Field(description="the [alb] table: load balancer and target group")
     rds: RdsConfig = Field(description="the [rds] table: the database instance")
     cache: CacheConfig | None = Field(None, description="the [cache] table: Redis")
+    postgres: PostgresConfig | None = Field(
+        None, description="the [postgres] table: a direct connection to the database"
+    )
+    redis: RedisConfig | None = Field(None, description="the [redis] table: a direct look at Redis")
     alarms: AlarmsConfig = Field(description="the [alarms] table: alarm names by role")
     cloudwatch: CloudWatchConfig = Field(description="the [cloudwatch] table: the dashboard")
     app: AppConfig = Field(AppConfig(), description="the [app] table: the health endpoint")
@@ -258,6 +306,17 @@ class Target(_Table):
         if section and self.simulated:
             return "simulated"  # the simulator's own APIs; never a real token
         return (os.environ.get(section.token_env) or None) if section else None
+
+    def connection_url(self, service: Literal["postgres", "redis"]) -> str | None:
+        """The URL of [postgres] or [redis] from the variable the file names, never the file;
+        in the simulation, the simulator's own server (None when it runs none)."""
+        section = self.postgres if service == "postgres" else self.redis
+        if section is None:
+            return None
+        if self.simulator is not None:
+            return getattr(self.simulator, f"{service}_url")
+        variable = section.dsn_env if isinstance(section, PostgresConfig) else section.url_env
+        return os.environ.get(variable) or None
 
     def names(self) -> dict[str, str]:
         """Every resource name as ``"ecs.cluster" -> value``, to fill the runbook's commands.
@@ -315,11 +374,29 @@ def load(name_or_path: str, root: Path) -> Target:
             for section in (target.sentry, target.github):
                 if section is not None:  # whatever quotes a token later is masked
                     remember(os.environ.get(section.token_env))
+            for service in ("postgres", "redis"):
+                remember_password(target.connection_url(service))  # type: ignore[arg-type]
             return target
     raise TargetError("\n".join(f"{shown}: {problem}" for problem in problems))
 
 
-_CREDENTIAL_KEYS = {"token", "auth_token", "password", "secret"}
+def remember_password(url: str | None) -> None:
+    """Mask a connection URL's password wherever it appears, as typed and decoded."""
+    if not url:
+        return
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    if password is None:  # the key=value form: password=...
+        found = re.search(r"(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", url)
+        password = found[1].strip("'") if found else None
+    if password:
+        remember(password)
+        remember(unquote(password))
+
+
+_CREDENTIAL_KEYS = {"token", "auth_token", "password", "secret", "dsn", "url"}
 _PROBLEMS = {
     "string_type": "must be a string",
     "int_type": "must be an integer",
@@ -358,7 +435,8 @@ def _describe(error: ErrorDetails) -> str:
 def _unknown_key(loc: tuple[str, ...]) -> str:
     key, fields = ".".join(loc), _table_at(loc[:-1]).model_fields
     if loc[-1].lower() in _CREDENTIAL_KEYS:
-        hint = f"; set '{'.'.join(loc[:-1])}.token_env' instead" if "token_env" in fields else ""
+        named = next((f for f in fields if f.endswith("_env")), None)
+        hint = f"; set '{'.'.join(loc[:-1])}.{named}' instead" if named else ""
         return (
             f"{key!r} is not allowed: secrets are never stored in the file, tokens are named"
             f" by environment variable{hint}"

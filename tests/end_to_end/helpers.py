@@ -13,3 +13,23 @@ KNOWN = {
     "test_runbook_review_is_not_overdue",
 }
 RUNBOOK = load_runbook(ROOT / "runbook/incident-response.md")
+
+
+def servers_or_skip(fault: str) -> None:
+    """A fault staged in the simulation's PostgreSQL or Redis needs their binaries: skipped
+    without them (failed under CI, which installs them)."""
+    import os
+
+    import pytest
+
+    from opscheck.simulator import servers
+
+    if not any(key.startswith(("postgres_", "redis_")) for key in CATALOG[fault].effects):
+        return
+    try:
+        servers.find_postgres_bindir()
+        servers.find_redis_server()
+    except servers.ServerUnavailable as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} (CI must have it)", pytrace=False)
+        pytest.skip(str(missing))

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.end_to_end.helpers import CATALOG, KNOWN, RUNBOOK
+from tests.end_to_end.helpers import CATALOG, KNOWN, RUNBOOK, servers_or_skip
 from tests.helpers import run_checks
 
 
@@ -15,6 +15,7 @@ from tests.helpers import run_checks
 def test_each_fault_flags_its_scenario_and_cause_only(tmp_path, fault):
     staged = CATALOG[fault]
     assert staged.expect_failing or staged.expect_inconclusive, f"{fault} expects nothing"
+    servers_or_skip(fault)
     result = run_checks(tmp_path, "--simulate", fault)
     assert result.returncode == 1, result.output
     failed = {name: result.checks[name] for name in result.named("failed") - KNOWN}

@@ -23,7 +23,11 @@ def test_live_target_honours_aws_endpoint_url(tmp_path, monkeypatch):
     # production.toml names no health URL: that check is not configured, and says what to add;
     # it does not fail the run.
     assert result.named("inconclusive") == set()
-    assert result.named("not_configured") == {"test_health_endpoint_answers"}
+    # Nor does it read the database directly: no [postgres] table.
+    assert result.named("not_configured") == {
+        "test_health_endpoint_answers",
+        "test_postgres_connections_below_limit",
+    }
     assert "not configured: no health URL is set: add [app] health_url to production.toml" in (
         result.output
     )

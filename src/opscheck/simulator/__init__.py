@@ -68,6 +68,21 @@ class Simulator:
     credentials: dict[str, str]  # the read-only user's keys: moto enforces its policy
     process: subprocess.Popen[str] | None = None  # a cold simulator's process
     connection: socket.socket | None = None  # a forked one's line to it (see forkserver)
+    postgres: str | None = None  # its PostgreSQL and Redis, when their binaries are here
+    redis: str | None = None
+
+    @classmethod
+    def ready(cls, line: dict[str, Any], **how: Any) -> Simulator:
+        """The simulator a ready line describes (printed cold, or sent by a forked one)."""
+        return cls(
+            line["aws"],
+            line["http"],
+            line["account"],
+            line["credentials"],
+            postgres=line.get("postgres"),
+            redis=line.get("redis"),
+            **how,
+        )
 
     @classmethod
     def start(cls, target: Target, catalog: Path, faults: list[str]) -> Simulator:
@@ -100,8 +115,7 @@ class Simulator:
             raise SimulatorError(
                 f"the simulator did not start (exit {process.returncode}):\n{tail}"
             )
-        ready = json.loads(line)
-        return cls(ready["aws"], ready["http"], ready["account"], ready["credentials"], process)
+        return cls.ready(json.loads(line), process=process)
 
     def shared(self) -> str:
         """What an xdist worker needs to join this simulator, as JSON (see `joined`)."""
@@ -111,6 +125,8 @@ class Simulator:
                 "http_url": self.http_url,
                 "account": self.account,
                 "credentials": self.credentials,
+                "postgres": self.postgres,
+                "redis": self.redis,
             }
         )
 
@@ -119,7 +135,8 @@ class Simulator:
         return cls(**json.loads(shared))
 
     def serve(self, target: Target) -> Target:
-        """Return the target pointed at this simulator: AWS, the app, Sentry, GitHub, dependencies.
+        """Return the target pointed at this simulator: AWS, the app, Sentry, GitHub, dependencies,
+        and its PostgreSQL and Redis.
 
         Each is served by the simulator's HTTP side under a path of its own (see `paths`).
         """
@@ -136,6 +153,10 @@ class Simulator:
             "aws": target.aws.model_copy(update={"endpoint_url": self.aws_url}),
             "app": app,
         }
+        if target.simulator is not None:  # [postgres] and [redis] reach its servers
+            update["simulator"] = target.simulator.model_copy(
+                update={"postgres_url": self.postgres, "redis_url": self.redis}
+            )
         for name in ("sentry", "github"):
             section = getattr(target, name)
             if section is not None:

@@ -42,15 +42,19 @@ def main(argv: list[str] | None = None) -> int:
     from opscheck.simulator.process import Simulation
 
     simulation = Simulation.boot(target)
-    simulation.seed()
     try:
-        ready = simulation.open(faults)
-    except catalog.CatalogError as error:
-        print(error, file=sys.stderr)
-        return 2
-    print(json.dumps(ready), flush=True)
-    sys.stdin.read()
-    return 0
+        simulation.seed()
+        try:
+            ready = simulation.open(faults)
+        except catalog.CatalogError as error:
+            print(error, file=sys.stderr)
+            return 2
+        print(json.dumps(ready), flush=True)
+        sys.stdin.read()
+        simulation.close()
+        return 0
+    finally:
+        simulation.databases.stop()
 
 
 if __name__ == "__main__":

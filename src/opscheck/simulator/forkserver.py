@@ -133,9 +133,7 @@ def fork(address: str, faults: list[str]) -> Simulator:
     if "error" in ready:
         connection.close()
         raise SimulatorError(ready["error"])
-    return Simulator(
-        ready["aws"], ready["http"], ready["account"], ready["credentials"], None, connection
-    )
+    return Simulator.ready(ready, connection=connection)
 
 
 def fingerprint(target_file: Path, catalog_folder: Path) -> str:
@@ -178,6 +176,13 @@ def serve(target: Target, faults: dict[str, catalog.Fault]) -> int:
     simulation = Simulation.boot(target)
     simulation.seed()
     simulation.quiesce()
+    try:
+        return _serve(simulation, faults)
+    finally:
+        simulation.databases.stop()
+
+
+def _serve(simulation: Simulation, faults: dict[str, catalog.Fault]) -> int:
     folder = tempfile.mkdtemp(prefix="opscheck-forkserver-")  # 0700: only this user connects
     address = os.path.join(folder, "socket")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -24,6 +24,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from opscheck.simulator import app, effects, paging
 from opscheck.simulator.catalog import Fault
+from opscheck.simulator.databases import Databases
 from opscheck.simulator.effects import access
 from opscheck.simulator.world import ACCOUNT, World
 from opscheck.target import Target
@@ -72,6 +73,7 @@ class Simulation:
     server: BaseWSGIServer | None = None
     thread: threading.Thread | None = None
     http: socketserver.BaseServer | None = None  # the app's side, once open
+    databases: Databases = field(default_factory=Databases)  # PostgreSQL and Redis, if here
     seeded_at: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -82,7 +84,9 @@ class Simulation:
         slot: dict[str, World] = {}
         latency_ms = target.simulator.latency_ms if target.simulator else 0
         moto = DomainDispatcherApplication(create_backend_app)
-        return cls(target, with_latency(with_answers(moto, slot), latency_ms), slot)
+        simulation = cls(target, with_latency(with_answers(moto, slot), latency_ms), slot)
+        simulation.databases = Databases.start(target)
+        return simulation
 
     @property
     def world(self) -> World:
@@ -156,6 +160,8 @@ class Simulation:
             # moto draws ids and access keys from its own generator, which a fork copies.
             mock_random.seed()
             world.move(self.serve_aws())
+        urls = self.databases.open_run()
+        world.postgres_url, world.redis_url = urls["postgres"], urls["redis"]
         for fault in faults:
             effects.stage(world, fault)
         for done in effects.FINISHERS:
@@ -167,10 +173,15 @@ class Simulation:
             "http": f"http://127.0.0.1:{self.http.server_address[1]}",
             "account": ACCOUNT,
             "credentials": credentials,
+            "postgres": world.postgres_url,
+            "redis": world.redis_url,
         }
 
     def close(self) -> None:
-        """Stop listening, so a port is refused the moment its owner hears this process end."""
+        """Stop listening, so a port is refused the moment its owner hears this process end;
+        drop the run's database."""
         for server in (self.server, self.http):
             if server is not None:
                 server.socket.close()
+        self.world.hang_up_sessions()
+        self.databases.close_run()

@@ -56,7 +56,7 @@ def fields(model: type[BaseModel]) -> list[str]:
         return []
     rows = ["| field | type | default | meaning |", "| --- | --- | --- | --- |"]
     for name, field in model.model_fields.items():
-        meaning = (field.description or "").replace("|", "\\|")
+        meaning = " ".join((field.description or "").split()).replace("|", "\\|")
         rows.append(f"| `{name}` | {toml_type(field.annotation)} | {_default(field)} | {meaning} |")
     return rows
 

@@ -8,6 +8,7 @@ server runs.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,11 @@ class World:
     series: dict[str, list[float | None]] = field(default_factory=dict)  # per minute, oldest first
     load_balancer_dimension: str = ""
     denied: set[str] = field(default_factory=set)  # IAM actions the checks' user is not granted
+    postgres_url: str | None = None  # this run's database (superuser), if PostgreSQL runs
+    redis_url: str | None = None
+    # Connections a fault keeps open (sessions holding locks, idle in a transaction...).
+    sessions: list[Any] = field(default_factory=list, repr=False)
+    settle_until: float = 0.0  # time.monotonic() at which the staged sessions are old enough
     clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -77,6 +83,13 @@ class World:
         """Close the clients' keep-alive connections, so no server thread waits on one."""
         for client in self.clients.values():
             client.close()
+
+    def hang_up_sessions(self) -> None:
+        """Close the connections faults held open."""
+        for connection in self.sessions:
+            with contextlib.suppress(Exception):  # a connection the server already ended
+                connection.close()
+        self.sessions.clear()
 
     def move(self, aws_url: str) -> None:
         """Point the world at moto served elsewhere (a forked simulator's own port)."""
