@@ -213,3 +213,11 @@ def test_redact_masks_obvious_secrets(line: str, expected: str) -> None:
 def test_redact_leaves_ordinary_lines_alone() -> None:
     line = "ERROR basic validation failed for token refresh: 3 retries"
     assert redact(line) == line
+
+
+def test_a_statement_is_shown_without_its_string_literals():
+    statement = "SELECT *\n  FROM users WHERE email = 'ann@example.com' AND note = 'it''s'"
+    assert redact_module.sql(statement) == "SELECT * FROM users WHERE email = '?' AND note = '?'"
+    assert "[REDACTED]" in redact_module.sql(
+        "SELECT dblink_connect('x') -- postgres://u:pw123456@h/db"
+    )

@@ -92,6 +92,15 @@ def redact(text: str) -> str:
     return _URL_PASSWORD.sub(lambda m: f"{m[1]}{MASK}{m[3]}", text)
 
 
+_SQL_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def sql(statement: str) -> str:
+    """A SQL statement fit to show: its string literals masked (the values it writes or
+    matches may be passwords or personal data), redacted, on one line."""
+    return redact(" ".join(_SQL_LITERAL.sub("'?'", statement).split()))
+
+
 def looks_secret(text: str) -> bool:
     """Whether the text is, or holds, something redact would mask."""
     return redact(text) != text

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import Field
 
 from opscheck.evidence.base import Context, Model, NotConfigured, SourceUnavailable, source
+from opscheck.redact import sql
 
 STATEMENT_TIMEOUT_MS = 5000
 MAX_SESSIONS = 50  # the oldest busy sessions kept; enough to name culprits, bounded
@@ -188,7 +189,7 @@ def _session(row: tuple[Any, ...]) -> Session:
         query_s=None if query_s is None else round(query_s, 3),
         transaction_s=None if xact_s is None else round(xact_s, 3),
         wait=wait,
-        query=" ".join((query or "").split()),
+        query=sql(query or ""),
         blocked_by=tuple(blockers or ()),
     )
 

@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 from opscheck.aws import NotAnAwsAnswer
 from opscheck.evidence.base import Context, Model, SourceUnavailable, source
 from opscheck.evidence.rds import rds_instance
-from opscheck.redact import redact
+from opscheck.redact import redact, sql
 
 WINDOW_MINUTES = 60  # RDS rotates PostgreSQL's log hourly: the current file and the last
 MAX_BYTES = 4 * 1024**2  # downloaded at most per run, over every file
@@ -65,13 +65,11 @@ DEADLOCK = "deadlock detected"
 # Levels of a message; DETAIL, HINT, CONTEXT and STATEMENT lines only qualify one.
 MESSAGE_LEVELS = ("LOG", "WARNING", "ERROR", "FATAL", "PANIC")
 STORAGE = ("could not extend file", "no space left on device")
-_LITERAL = re.compile(r"'(?:[^']|'')*'")
 
 
 def statement_text(statement: str) -> str:
     """A statement as evidence: literals masked (values, passwords), redacted, one line, short."""
-    masked = _LITERAL.sub("'?'", statement)
-    return shorten(redact(" ".join(masked.split())))
+    return shorten(sql(statement))
 
 
 def shorten(text: str) -> str:
