@@ -32,6 +32,8 @@ def simulated_target(latency_ms: int, folder: Path) -> Target:
     text = text.replace("latency_ms = 0", f"latency_ms = {latency_ms}")
     (folder / "environments").mkdir(exist_ok=True)
     (folder / "environments" / "simulated.toml").write_text(text, encoding="utf-8")
+    if not (folder / "fixtures").exists():  # paths in the file are relative to it
+        (folder / "fixtures").symlink_to(ROOT / "fixtures")
     return load("simulated", folder)
 
 

@@ -34,14 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     except (TargetError, catalog.CatalogError) as error:
         print(error, file=sys.stderr)
         return 2
-    if args.fork_server:
-        from opscheck.simulator import forkserver
-
-        return forkserver.serve(target, known)
-
+    from opscheck.evidence.base import SourceUnavailable
+    from opscheck.simulator import forkserver
     from opscheck.simulator.process import Simulation
 
-    simulation = Simulation.boot(target)
+    try:
+        if args.fork_server:
+            return forkserver.serve(target, known)
+        simulation = Simulation.boot(target)
+    except SourceUnavailable as error:  # what the environment file points to is not there
+        print(f"{args.target}: {error}", file=sys.stderr)
+        return 2
     try:
         simulation.seed()
         try:

@@ -100,9 +100,14 @@ class Databases:
         if target.postgres is not None:
             try:
                 started.postgres = start_postgres(max_connections=str(MAX_CONNECTIONS))
-                seed_template(started.postgres.url, target)
             except ServerUnavailable as missing:
                 started.missing.append(str(missing))
+            else:
+                try:
+                    seed_template(started.postgres.url, target)
+                except BaseException:
+                    started.postgres.stop()
+                    raise
         if target.redis is not None:
             try:
                 started.redis = start_redis(maxmemory=REDIS_MAXMEMORY)
