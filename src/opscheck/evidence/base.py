@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_type_hints
 
 import requests
 from pydantic import BaseModel, ConfigDict
@@ -95,6 +95,28 @@ class Context:
             except Exception as error:
                 future.set_exception(error)
         return future.result()
+
+    def direct_url(self, service: Literal["postgres", "redis"], install: str) -> str:
+        """The URL of a direct read, [postgres] or [redis], from the variable the file names.
+
+        Not configured without its table, or in a simulation that runs no such server
+        (`install` says how to get one); unavailable when the variable is not set.
+        """
+        target = self.target
+        table = target.postgres if service == "postgres" else target.redis
+        key = "dsn_env" if service == "postgres" else "url_env"
+        if table is None:
+            raise NotConfigured(
+                f"no [{service}] table in {target.path.name}: add one with {key} (the variable "
+                "holding its URL) where this runner can reach it"
+            )
+        url = target.connection_url(service)
+        if url is not None:
+            return url
+        if target.simulated:
+            name = "PostgreSQL" if service == "postgres" else "Redis"
+            raise NotConfigured(f"the simulated production runs no {name} here: {install}")
+        raise SourceUnavailable(f"[{service}] {key}: the variable {getattr(table, key)} is not set")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import Field
 
-from opscheck.evidence.base import Context, Model, NotConfigured, SourceUnavailable, source
+from opscheck.evidence.base import Context, Model, SourceUnavailable, source
 from opscheck.redact import sql
 
 STATEMENT_TIMEOUT_MS = 5000
@@ -213,19 +213,10 @@ def postgres(ctx: Context) -> Postgres:
     import psycopg
 
     config, target = ctx.target.postgres, ctx.target
-    if config is None:
-        raise NotConfigured(
-            f"no [postgres] table in {target.path.name}: add one with dsn_env (the variable "
-            "holding the database URL) where this runner can reach the database"
-        )
-    url = target.connection_url("postgres")
-    if url is None:
-        if target.simulated:
-            raise NotConfigured(
-                "the simulated production runs no PostgreSQL here: pip install -e "
-                "'.[simulate]' (Linux x86_64) or apt-get install postgresql"
-            )
-        raise SourceUnavailable(f"[postgres] dsn_env: the variable {config.dsn_env} is not set")
+    url = ctx.direct_url(
+        "postgres", "pip install -e '.[simulate]' (Linux x86_64) or apt-get install postgresql"
+    )
+    assert config is not None
     server = describe(url)
     folder = config.migrations_folder(target.path)
     repository = repository_migrations(folder) if folder is not None else None

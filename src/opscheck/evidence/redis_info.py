@@ -15,7 +15,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from opscheck.evidence.base import Context, Model, NotConfigured, SourceUnavailable, source
+from opscheck.evidence.base import Context, Model, SourceUnavailable, source
 
 
 class RedisInfo(Model):
@@ -80,20 +80,12 @@ def redis_info(ctx: Context) -> RedisInfo:
     """Inside Redis: PING round trip, memory against maxmemory, evictions, clients, hit rate."""
     import redis
 
-    config, target = ctx.target.redis, ctx.target
-    if config is None:
-        raise NotConfigured(
-            f"no [redis] table in {target.path.name}: add one with url_env (the variable "
-            "holding the Redis URL) where this runner can reach it"
-        )
-    url = target.connection_url("redis")
-    if url is None:
-        if target.simulated:
-            raise NotConfigured(
-                "the simulated production runs no Redis here: pip install -e '.[simulate]' "
-                "(Python 3.11, Linux x86_64) or apt-get install redis-server"
-            )
-        raise SourceUnavailable(f"[redis] url_env: the variable {config.url_env} is not set")
+    config = ctx.target.redis
+    url = ctx.direct_url(
+        "redis",
+        "pip install -e '.[simulate]' (Python 3.11, Linux x86_64) or apt-get install redis-server",
+    )
+    assert config is not None
     server = describe(url)
     try:
         client = redis.Redis.from_url(
