@@ -6,6 +6,7 @@ test report's user_properties, so it is the same in a single process and under x
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,7 +59,7 @@ class Finding:
         elif NOT_CONFIGURED in props:
             outcome, message = "not_configured", redact(str(props[NOT_CONFIGURED]))
         elif report.failed:
-            outcome, message = "failed", redact(_first_lines(report.longreprtext))
+            outcome, message = "failed", redact(_first_lines(_failure_text(report)))
         else:
             outcome, message = "passed", ""
         return cls(
@@ -74,6 +75,18 @@ class Finding:
             ),
             evidence=tuple(filter(None, str(props.get("opscheck.evidence", "")).split(","))),
         )
+
+
+# Under pytest-xdist a report's text starts with its worker ("[gw1] linux -- Python 3.11.7 ...").
+_WORKER_LINE = re.compile(r"\A\s*\[[^\]\n]*\] [^\n]* -- Python [^\n]*\n")
+
+
+def _failure_text(report: pytest.TestReport) -> str:
+    """What a failed check says, as a single process says it: a check's message is the
+    plain string the session made of its assertion; pytest's text for anything else."""
+    longrepr = report.longrepr
+    text = longrepr if isinstance(longrepr, str) else report.longreprtext
+    return _WORKER_LINE.sub("", text)
 
 
 def _first_lines(text: str, limit: int = 4) -> str:
