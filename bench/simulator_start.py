@@ -27,14 +27,17 @@ from opscheck.target import load
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(start: Callable[[], Simulator], repeat: int) -> list[float]:
-    times = []
+def timed(start: Callable[[], Simulator], repeat: int) -> tuple[list[float], list[float]]:
+    """How long each start took, and each stop (what a run waits for at its end)."""
+    starts, stops = [], []
     for _ in range(repeat):
         began = time.perf_counter()
         sim = start()
-        times.append(time.perf_counter() - began)
+        starts.append(time.perf_counter() - began)
+        began = time.perf_counter()
         sim.stop()
-    return times
+        stops.append(time.perf_counter() - began)
+    return starts, stops
 
 
 def line(label: str, times: list[float]) -> str:
@@ -54,19 +57,21 @@ def main() -> None:
     faults = [f for f in args.fault.split(",") if f]
     target = load("simulated", ROOT)
 
-    cold = timed(lambda: Simulator.start(target, ROOT / CATALOG, faults), args.repeat)
+    cold, cold_stop = timed(lambda: Simulator.start(target, ROOT / CATALOG, faults), args.repeat)
     began = time.perf_counter()
     server = ForkServer.start(target, ROOT / CATALOG)
     seeded = time.perf_counter() - began
     try:
-        forked = timed(lambda: server.simulator(faults), args.repeat)
+        forked, forked_stop = timed(lambda: server.simulator(faults), args.repeat)
     finally:
         server.stop()
 
     print(f"faults                 {args.fault or 'none'}")
     print(line("cold start", cold))
+    print(line("cold stop", cold_stop))
     print(f"{'fork server start':<22} {seeded:.3f} s (once per session)")
     print(line("forked start", forked))
+    print(line("forked stop", forked_stop))
 
 
 if __name__ == "__main__":
