@@ -14,12 +14,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from moto.cloudwatch.models import Statistics
+from moto.cloudwatch.models import Statistics, cloudwatch_backends
 
 from opscheck.evidence.metrics import PUBLISH_DELAY, QUERIES, WINDOW_MINUTES
 from opscheck.simulator.catalog import Fault
 from opscheck.simulator.effects import Change, effect, finish, seed
-from opscheck.simulator.world import World
+from opscheck.simulator.world import ACCOUNT, World
 
 GIB = 1024**3
 HEALTHY = {
@@ -114,7 +114,10 @@ def publish(world: World) -> None:
                     "Value": value,
                 }
             )
-    cloudwatch = world.client("cloudwatch")
+    # Put on moto's backend as PutMetricData stores them (its times naive UTC): over HTTP the
+    # fork of every run paid a quarter of a second for them.
+    backend = cloudwatch_backends[ACCOUNT][world.target.aws.region]
     for namespace, datums in data.items():
-        for i in range(0, len(datums), 1000):
-            cloudwatch.put_metric_data(Namespace=namespace, MetricData=datums[i : i + 1000])
+        for datum in datums:
+            datum["Timestamp"] = datum["Timestamp"].astimezone(UTC).replace(tzinfo=None)
+        backend.put_metric_data(namespace, datums)
