@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -42,6 +43,24 @@ def chromium(*args: str) -> str:
     return done.stdout
 
 
+TREE_ITEM = re.compile(r'class="[^"]*tree-item')
+
+
+def drawn(page: str, attempts: int = 5) -> str:
+    """The page's DOM once the report has drawn its tree of results.
+
+    The report draws the tree after it has loaded its data, which on a busy machine can come
+    after Chromium dumps the DOM (the header is there, the tree not yet): dump again, a few
+    times, as a reader would wait for the page to finish.
+    """
+    dom = ""
+    for _ in range(attempts):
+        dom = chromium("--dump-dom", page)
+        if TREE_ITEM.search(dom):  # an element of the tree, not its style sheet's rule
+            break
+    return dom
+
+
 def test_the_html_report_shows_the_failing_section(tmp_path):
     run_checks(tmp_path, "-m", "p0", "--simulate", "bad-deployment")
     results = tmp_path / "reports" / "allure-results"
@@ -56,7 +75,7 @@ def test_the_html_report_shows_the_failing_section(tmp_path):
         timeout=120,
     )
     page = (html / "index.html").as_uri()
-    dom = chromium("--dump-dom", page)
+    dom = drawn(page)
     assert "test_no_tasks_failed_to_pull_their_image" in dom
     assert "test_running_tasks_meet_desired" in dom
     # Grouped as the runbook is: the section, then the cause each check detects.
