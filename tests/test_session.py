@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def test_an_interrupted_run_replaces_the_last_verdict_with_incomplete(project):
     assert written["gate"]["decision"] == "block"
     heading = (project.path / "reports" / "summary.md").read_text(encoding="utf-8")
     assert heading.startswith("## opscheck: INCOMPLETE")
+
+
+def test_a_run_in_process_gives_the_garbage_collector_back(project):
+    """A run keeps what it loaded out of the collector's passes while it lasts; a process
+    that runs pytest in-process has its whole collector again afterwards."""
+    write_check(project, PASSING)
+    assert project.runpytest().ret == pytest.ExitCode.OK
+    assert gc.get_freeze_count() == 0
 
 
 CTRL_C_AT = """

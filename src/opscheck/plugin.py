@@ -178,12 +178,13 @@ def pytest_configure(config: pytest.Config) -> None:
     from opscheck.reports.write import ALLURE_RESULTS, prepare
     from opscheck.run import Run
     from opscheck.runbook import RunbookError
-    from opscheck.session import SESSION, CheckSession
+    from opscheck.session import SESSION, CheckSession, keep_collector_out
     from opscheck.simulator.catalog import CatalogError
     from opscheck.simulator.catalog import load as load_catalog
     from opscheck.simulator.catalog import select as select_faults
     from opscheck.target import TargetError
 
+    keep_collector_out(config)  # first: its cleanup runs after every other
     checking = _runs_checks(config) and not config.option.collectonly
     report_dir = _report_dir(config)
     report_problem = None
