@@ -10,6 +10,7 @@ simulators on (see `opscheck.simulator.forkserver`).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         simulation.seed()
+        gc.freeze()  # the seeded world stays: out of the collector's passes while serving
         try:
             ready = simulation.open(faults)
         except catalog.CatalogError as error:

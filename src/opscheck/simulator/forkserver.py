@@ -28,6 +28,7 @@ This module is the asking side and imports no moto; the serving side is `serve`,
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -174,12 +175,26 @@ def serve(target: Target, faults: dict[str, catalog.Fault]) -> int:
     from opscheck.simulator.process import Simulation
 
     simulation = Simulation.boot(target)
-    simulation.seed()
-    simulation.quiesce()
+    _seed(simulation)
     try:
         return _serve(simulation, faults)
     finally:
         simulation.databases.stop()
+
+
+def _seed(simulation: Simulation) -> None:
+    """Seed the world afresh, then freeze what is alive for the garbage collector.
+
+    A forked copy shares the seeded world's pages with the fork server until it writes to
+    them, and a full collection writes to every object it walks: in the copy, that was
+    0.45 s and 110 MB copied at its first full pass, while it staged its faults. Frozen,
+    the world is left out of the copies' passes and stays shared.
+    """
+    gc.unfreeze()  # the world being replaced is garbage the collector must see
+    simulation.seed()
+    simulation.quiesce()
+    gc.collect()
+    gc.freeze()
 
 
 def _serve(simulation: Simulation, faults: dict[str, catalog.Fault]) -> int:
@@ -202,8 +217,7 @@ def _serve(simulation: Simulation, faults: dict[str, catalog.Fault]) -> int:
                     connection, _ = listener.accept()
                     _fork(simulation, faults, connection, listener)
                 if simulation.age() > REFRESH_S:
-                    simulation.seed()
-                    simulation.quiesce()
+                    _seed(simulation)
     finally:
         listener.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -232,8 +246,7 @@ def _fork(
             connection.sendall(json.dumps({"error": str(error)}).encode() + b"\n")
             return
         if simulation.age() > MAX_AGE_S:
-            simulation.seed()
-            simulation.quiesce()
+            _seed(simulation)
         if os.fork() == 0:
             listener.close()
             quiet = os.open(os.devnull, os.O_RDWR)
