@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -51,8 +52,9 @@ def simulated(target: Target, faults: list[str]) -> Iterator[tuple[Simulator, fl
 
 def run_once(
     evidence: Path, marker: str, sim: Simulator | None = None, *options: str
-) -> tuple[float, int]:
-    """Run pytest (`-m marker`; 'all': every check) and return its wall time and exit status.
+) -> tuple[float, int, float]:
+    """Run pytest (`-m marker`; 'all': every check); return its wall time, exit status and
+    CPU time (user and system).
 
     Joined to `sim`, or to the simulator already offered in this process's environment.
     """
@@ -68,12 +70,15 @@ def run_once(
         *options,
     ]
     env = dict(os.environ, **({SHARED_SIMULATOR: sim.shared()} if sim else {}))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         sys.exit(f"pytest exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return wall, done.returncode
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, done.returncode, cpu
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class Run:
 
     wall_s: float
     exit_code: int
+    cpu_s: float
     evidence: dict[str, Any]
     summary: dict[str, Any]
 
@@ -106,10 +112,11 @@ class Run:
 def run(evidence: Path, marker: str, sim: Simulator | None = None) -> Run:
     """Run pytest as `run_once` does, its reports beside the evidence; read what it saved."""
     reports = evidence.with_suffix(".reports")
-    wall, code = run_once(evidence, marker, sim, f"--report-dir={reports}")
+    wall, code, cpu = run_once(evidence, marker, sim, f"--report-dir={reports}")
     return Run(
         wall,
         code,
+        cpu,
         json.loads(evidence.read_text(encoding="utf-8")),
         json.loads((reports / "summary.json").read_text(encoding="utf-8")),
     )

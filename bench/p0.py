@@ -1,8 +1,8 @@
 """Benchmark the on-call path: `pytest -m p0` against the simulated production.
 
-Prints the simulator's start time apart from the run, the run's wall time, the evidence
-pass (wall time, and in round trips when a latency is added), the AWS API calls made
-(counted by the read-only session's before-call hook), and the pytest process's peak RSS.
+Prints the simulator's start time apart from the run, the run's wall and CPU time, the
+evidence pass (wall time, and in round trips when a latency is added), the AWS API calls
+made (counted by the read-only session's before-call hook), and the pytest process's peak RSS.
 
     python bench/p0.py                  # loopback latency only
     python bench/p0.py --latency-ms 100 # every AWS call takes 100 ms more, like a real region
@@ -57,6 +57,8 @@ def main() -> None:
         f"run wall time        median {statistics.median(walls):.2f} s of {args.repeat} runs "
         f"(min {min(walls):.2f}, max {max(walls):.2f})"
     )
+    cpus = [r.cpu_s for r in runs]
+    print(f"run CPU time         median {statistics.median(cpus):.2f} s (user and system)")
     ev = statistics.median(passes)
     line = f"evidence pass        median {ev * 1000:.0f} ms"
     if args.latency_ms:
