@@ -143,11 +143,25 @@ def _wait(pid: int, timeout: float) -> int | None:
         time.sleep(0.01)
 
 
+def _parse_service_models() -> None:
+    """Build a client of each service the checks read, as a run does: botocore's models and
+    endpoint rules are then parsed once, here, and every run's clients are built from them
+    (opscheck keeps one model loader per process)."""
+    from opscheck.aws import IAM_PREFIX, _session
+    from opscheck.evidence.base import read_actions
+
+    botocore_name = {prefix: service for service, prefix in IAM_PREFIX.items()}
+    session = _session("us-east-1", aws_access_key_id="unused", aws_secret_access_key="unused")
+    for prefix in sorted({action.partition(":")[0] for action in read_actions()}):
+        session.create_client(botocore_name.get(prefix, prefix), endpoint_url="http://127.0.0.1:9")
+
+
 def serve() -> None:
     import importlib
 
     for module in PRELOAD:
         importlib.import_module(module)
+    _parse_service_models()
     # What was imported stays for good: out of the collector's passes, in the children too,
     # and their pages shared with the server rather than copied when a pass touches them.
     gc.freeze()
