@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -148,6 +149,32 @@ def simulator(faults: list[str] | tuple[str, ...] = ()) -> Simulator:
 PYTEST_SERVER: PytestServer | None = None
 
 
+def run_pytest(
+    args: list[str], *, env: dict | None = None, timeout: float = 180
+) -> tuple[int, str]:
+    """`python -m pytest ARGS` in this repository, in a process of its own: its exit status
+    and its output (standard output, then standard error).
+
+    Forked from the pytest server the session offers (`PYTEST_SERVER`), a `python -m pytest`
+    without the cost of starting Python and importing it all; started afresh without one.
+    """
+    env = dict(os.environ if env is None else env)
+    if PYTEST_SERVER is not None:
+        with tempfile.TemporaryDirectory(prefix="opscheck-pytest-") as folder:
+            output = Path(folder) / "output.txt"
+            returncode = PYTEST_SERVER.run(args, cwd=ROOT, env=env, output=output, timeout=timeout)
+            return returncode, output.read_text(encoding="utf-8", errors="replace")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
 def run_checks(
     tmp_path: Path,
     *args: str,
@@ -155,36 +182,20 @@ def run_checks(
     env: dict | None = None,
     forked: bool = True,
 ) -> Outcome:
-    """Run the checks of this repository as a user would, in a process of its own; read
-    summary.json.
+    """Run the checks of this repository as a user would, in a process of its own
+    (`run_pytest`); read summary.json.
 
-    The process is forked from the pytest server the session offers (`PYTEST_SERVER`), a
-    `python -m pytest` without the cost of starting Python and importing it all. A run
-    against the simulated environment starts its simulator as a user's does, forked from
-    the fork server this process offers (`FORK_SERVER`); with `forked=False` it is offered
-    none and starts a cold one.
+    A run against the simulated environment starts its simulator as a user's does, forked
+    from the fork server this process offers (`FORK_SERVER`); with `forked=False` it is
+    offered none and starts a cold one.
     """
     reports = tmp_path / "reports"
-    arguments = ["-p", "no:cacheprovider", f"--report-dir={reports}", *args]
     env = dict(os.environ if env is None else env)
     if not forked:
         env.pop(FORK_SERVER, None)
-    if PYTEST_SERVER is not None:
-        tmp_path.mkdir(parents=True, exist_ok=True)
-        output = tmp_path / "pytest-output.txt"
-        returncode = PYTEST_SERVER.run(arguments, cwd=ROOT, env=env, output=output, timeout=timeout)
-        text = output.read_text(encoding="utf-8", errors="replace")
-        output.unlink()
-    else:
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", *arguments],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-        )
-        returncode, text = done.returncode, done.stdout + done.stderr
+    returncode, text = run_pytest(
+        ["-p", "no:cacheprovider", f"--report-dir={reports}", *args], env=env, timeout=timeout
+    )
     checks = {}
     summary = reports / "summary.json"
     if summary.exists():

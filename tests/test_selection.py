@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import run_pytest
+
+
+def collected(*options: str) -> set[str]:
+    """The checks `pytest --collect-only -q OPTIONS` lists."""
+    returncode, output = run_pytest(["--collect-only", "-q", "-p", "no:cacheprovider", *options])
+    assert returncode in (0, 5), output
+    return {line.strip() for line in output.splitlines() if "::" in line}
 
 
 def selected(expression: str) -> set[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", expression],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode in (0, 5), done.stdout + done.stderr
-    return {line.strip() for line in done.stdout.splitlines() if "::" in line}
+    return collected("-m", expression)
 
 
 def in_module(checks: set[str], module: str) -> set[str]:
@@ -73,13 +70,7 @@ def test_kinds_partition_the_checks(every):
 
 def test_allure_severities_select_at_collection():
     """Severity is an Allure label from collection on, so --allure-severities can select."""
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--allure-severities", "blocker"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    blockers = {line.strip() for line in done.stdout.splitlines() if "::" in line}
+    blockers = collected("--allure-severities", "blocker")
     assert blockers
     assert blockers <= selected("p0")
     assert "checks/test_all_ecs_tasks_down.py::test_service_is_active" in blockers
