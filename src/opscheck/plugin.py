@@ -191,7 +191,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if checking:
         # Cleared once, by the main process, before any worker writes.
         report_problem = prepare(report_dir, clear=not hasattr(config, "workerinput"))
-        if report_problem is None and not getattr(config.option, "allure_report_dir", None):
+        allure_runs = config.pluginmanager.has_plugin("allure_pytest")  # not under -p no:
+        if report_problem is None and allure_runs and not config.option.allure_report_dir:
             config.option.allure_report_dir = str(report_dir / ALLURE_RESULTS)
     for kind, meaning in mapping.KINDS.items():
         config.addinivalue_line("markers", f"{kind}: {meaning}")

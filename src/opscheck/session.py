@@ -157,7 +157,8 @@ class CheckSession:
             for severity in found.severities:
                 item.add_marker(severity.lower())
             item.add_marker(found.section)
-            allure_reports.label(item, found, book, self.run.target)
+            if self.config.pluginmanager.has_plugin("allure_pytest"):
+                allure_reports.label(item, found, book, self.run.target)
             if found.about_the_database(item.fixturenames):
                 item.add_marker("database")
             item.user_properties.extend(found.as_properties())

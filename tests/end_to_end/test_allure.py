@@ -40,3 +40,13 @@ def test_allure_results_carry_the_runbook_and_redacted_evidence(tmp_path):
     assert "token=[REDACTED]" in written
     assert (results / "environment.properties").read_text().startswith("target=simulated")
     assert json.loads((results / "executor.json").read_text())["name"] == "opscheck"
+
+
+def test_with_allure_pytest_off_a_run_judges_as_any_and_writes_no_allure_results(tmp_path):
+    """`-p no:allure_pytest`: a team that does not want Allure's results turns it off."""
+    off = ("-p", "no:allure_pytest")
+    result = run_checks(tmp_path, *off, "-m", "p0", "--simulate", "bad-deployment")
+    assert result.returncode == 1, result.output
+    assert "test_running_tasks_meet_desired" in result.named("failed")
+    assert "INTERNALERROR" not in result.output
+    assert not (tmp_path / "reports" / "allure-results").exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import allure
+import allure_commons
 import pytest
 
 from opscheck.mapping import Mapping
@@ -54,6 +55,8 @@ def label(item: pytest.Item, found: Mapping, runbook: Runbook, target: Target) -
 
 def attach(name: str, value: Any) -> None:
     """Attach a piece of evidence to the running check's result, redacted."""
+    if not allure_commons.plugin_manager.get_plugins():
+        return  # allure-pytest is off (`-p no:allure_pytest`): nothing would keep it
     body = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
     allure.attach(
         json.dumps(redact_json(body), indent=2),

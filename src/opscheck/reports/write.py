@@ -26,7 +26,7 @@ def prepare(folder: Path, *, clear: bool) -> str | None:
             shutil.rmtree(folder / ALLURE_RESULTS, ignore_errors=True)
             for name in RUN_FILES:
                 (folder / name).unlink(missing_ok=True)
-        (folder / ALLURE_RESULTS).mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)  # allure-pytest makes its own, when it runs
     except OSError as error:
         return (
             f"cannot use the report folder {folder}: {error.strerror or error}; the checks run "
