@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import os
@@ -101,6 +102,7 @@ def _package_dir(name: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+@functools.cache  # asked once per server start and per database fault: `postgres --version`
 def _pg_major(bindir: Path) -> int:
     try:
         out = subprocess.run(
