@@ -8,6 +8,7 @@ datapoints are inconclusive. Each says so with the outcomes of `opscheck.outcome
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from opscheck.outcomes import fail, inconclusive
@@ -40,7 +41,9 @@ def not_firing(alarms: Alarms, name: str, severity: str | None = None, note: str
     """
     alarm = readable_alarm(alarms, name)
     if alarm.state == "ALARM":
-        message = f"alarm {name} is in ALARM since {alarm.updated_at}: {alarm.reason}"
+        at = alarm.updated_at
+        since = f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if at else "an unknown time"
+        message = f"alarm {name} is in ALARM since {since}: {alarm.reason}"
         message += f"; {note}" if note else ""
         if severity is None:
             raise AssertionError(message)

@@ -230,6 +230,9 @@ def test_alarm_firing_fails_with_its_reason() -> None:
     ) as failure:
         scenario1.test_unhealthy_targets_alarm_is_not_firing(evidence, TARGET, targets())
     assert reason in str(failure.value)
+    # As every time in the reports: UTC to the second, not a datetime's repr.
+    since = NOW - timedelta(minutes=7)
+    assert f"since {since:%Y-%m-%d %H:%M:%S} UTC: " in str(failure.value)
 
 
 def test_missing_alarm_is_inconclusive() -> None:
