@@ -102,3 +102,19 @@ def test_a_role_that_cannot_be_assumed_leaves_every_check_inconclusive(tmp_path)
     assert message.startswith(f"could not assume [aws] role_arn {ROLE}: sts:AssumeRole was denied")
     assert "the role's trust policy must trust it" in message
     assert "AWS account UNKNOWN (could not assume [aws] role_arn" in result.output
+
+
+def test_a_profile_names_where_botocore_finds_its_models(tmp_path, monkeypatch):
+    """`data_path` in a profile of the AWS config file is honoured, as boto3 honours it,
+    though opscheck keeps one model loader per process."""
+    from opscheck.aws import ReadOnlySession
+
+    models = tmp_path / "models"
+    models.mkdir()
+    config = tmp_path / "config"
+    config.write_text(f"[profile team]\ndata_path = {models}\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    session = ReadOnlySession("us-east-2", ["sts:GetCallerIdentity"], profile="team")
+    assert str(models) in session._start.get_component("data_loader").search_paths
+    plain = ReadOnlySession("us-east-2", ["sts:GetCallerIdentity"])
+    assert str(models) not in plain._start.get_component("data_loader").search_paths

@@ -223,9 +223,13 @@ def _session(
     import botocore.session  # here, not at import: the sources register without it
 
     session = botocore.session.get_session()
-    session.register_component("data_loader", _loader(session.get_config_variable("data_path")))
     if profile is not None:
         session.set_config_variable("profile", profile)
+    try:  # the profile may name where botocore's models are (data_path), as boto3 reads it
+        data_path = session.get_config_variable("data_path")
+    except ProfileNotFound:
+        data_path = None  # said by the first client, as without a shared loader
+    session.register_component("data_loader", _loader(data_path))
     if aws_access_key_id or aws_secret_access_key or aws_session_token:
         session.set_credentials(aws_access_key_id, aws_secret_access_key, aws_session_token)
     session.set_config_variable("region", region)
