@@ -175,6 +175,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from opscheck import fixtures, mapping
     from opscheck.incident.record import RecordError
     from opscheck.incident.tracker import IncidentTracker
+    from opscheck.reports import allure
     from opscheck.reports.write import ALLURE_RESULTS, prepare
     from opscheck.run import Run
     from opscheck.runbook import RunbookError
@@ -191,8 +192,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if checking:
         # Cleared once, by the main process, before any worker writes.
         report_problem = prepare(report_dir, clear=not hasattr(config, "workerinput"))
-        allure_runs = config.pluginmanager.has_plugin("allure_pytest")  # not under -p no:
-        if report_problem is None and allure_runs and not config.option.allure_report_dir:
+        if report_problem is None and allure.runs(config) and not config.option.allure_report_dir:
             config.option.allure_report_dir = str(report_dir / ALLURE_RESULTS)
     for kind, meaning in mapping.KINDS.items():
         config.addinivalue_line("markers", f"{kind}: {meaning}")

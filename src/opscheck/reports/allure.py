@@ -32,6 +32,11 @@ SEVERITY = {
 }
 
 
+def runs(config: pytest.Config) -> bool:
+    """Whether allure-pytest is part of this run (a team may turn it off: -p no:allure_pytest)."""
+    return config.pluginmanager.has_plugin("allure_pytest")
+
+
 def label(item: pytest.Item, found: Mapping, runbook: Runbook, target: Target) -> None:
     """Severity, epic (environment), feature (section), story (cause), response time, link."""
     place = runbook.place(found.section)
