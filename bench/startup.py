@@ -5,11 +5,12 @@ so a layer's figure is what it adds (CPU on one core: nothing here waits on the 
 
 - pytest and the plugins installed beside it: a bare `pytest` run of one empty test, in a
   folder with no runbook (opscheck stays out), whole process;
-- opscheck's own imports for a run: its pydantic models (the environment file, the runbook,
-  the evidence), requests, the fixtures and the session;
+- opscheck's own imports for a run: pydantic with the models of the environment file and the
+  runbook; requests; the evidence sources (their models too), the fixtures and the session;
 - botocore and the clients of the five AWS services `-m p0` reads, built as the read-only
   session builds them;
-- psycopg, which the database's sources import when `[postgres]` is set.
+- psycopg, which the database's sources import when `[postgres]` is set (in the evidence
+  pass, beside the clients being built).
 
     python bench/startup.py --repeat 5
 
@@ -98,7 +99,7 @@ def main() -> None:
         median = statistics.median(times)
         total += median
         print(f"{name:<40} median {median:.3f} s of {len(times)} (min {min(times):.3f})")
-    print(f"{'sum':<40} {total:.3f} s before the first AWS call leaves")
+    print(f"{'sum':<40} {total:.3f} s, on one core")
 
 
 if __name__ == "__main__":
