@@ -173,8 +173,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_for_opscheck(config):
         return
     from opscheck import fixtures, mapping
-    from opscheck.incident.record import RecordError
-    from opscheck.incident.tracker import IncidentTracker
     from opscheck.reports import allure
     from opscheck.reports.write import ALLURE_RESULTS, prepare
     from opscheck.run import Run
